@@ -1,0 +1,34 @@
+"""Rendezvous: the Flask application factory.
+
+gunicorn runs ``"server:create_app()"``; tests call ``create_app({...})`` with settings that
+override the environment by the same names (SPEC §10 "Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    from server import api, db, errors
+    from server.config import load_settings
+
+    instance_path = (test_config or {}).get("RENDEZVOUS_INSTANCE_PATH") or os.environ.get(
+        "RENDEZVOUS_INSTANCE_PATH"
+    )
+    app = Flask(__name__, instance_path=instance_path or None)
+    app.config.update(load_settings(app.instance_path, test_config))
+    app.config["SECRET_KEY"] = app.config["RENDEZVOUS_SECRET_KEY"]
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    api.init_app(app)
+    errors.init_app(app)  # after the API, so our handlers win over flask-smorest's
+    return app

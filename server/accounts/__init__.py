@@ -1,0 +1,1 @@
+"""Accounts, their users (hosts) and the host API's bearer tokens (SPEC §9)."""

@@ -1,0 +1,64 @@
+"""An account is a tenant; its users are the hosts who own and attend meetings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.clock import utcnow
+from server.db import Base, UTCDateTime
+
+__all__ = ["Account", "ApiToken", "User"]
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    #: origins allowed to call the public API from a browser (P5); empty means any
+    allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: account-wide defaults new links inherit (L9 GDPR, P3 branding)
+    consent_defaults: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    logo_url: Mapped[str | None] = mapped_column(String(2000))
+    accent_color: Mapped[str] = mapped_column(String(7), default="#2f6fed")
+    meeting_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="account", order_by="User.id")
+
+
+class User(Base):
+    """A host. ``meetings_prefix`` is the first segment of the slugs of links created next (P1)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    meetings_prefix: Mapped[str] = mapped_column(String(64), unique=True)
+    photo_url: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship(back_populates="users")
+
+
+class ApiToken(Base):
+    """A bearer token of the host API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,98 @@
+"""Users, passwords and API tokens. Only hashes are stored, never a password or a token."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from server.accounts.models import Account, ApiToken, User
+from server.errors import ValidationFailed
+
+__all__ = [
+    "authenticate",
+    "create_user",
+    "issue_token",
+    "slugify",
+    "token_hash",
+    "user_for_token",
+]
+
+
+def slugify(text: str, fallback: str = "meeting") -> str:
+    """Lower-case ASCII words joined by hyphens: ``"Alice Martin"`` → ``"alice-martin"``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:63].strip("-")
+    return slug or fallback
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _free_prefix(session: Session, wanted: str) -> str:
+    prefix, n = wanted, 1
+    while session.scalar(select(User.id).where(User.meetings_prefix == prefix)) is not None:
+        n += 1
+        prefix = f"{wanted[:58]}-{n}"
+    return prefix
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    timezone: str,
+    account: Account | None = None,
+    with_preset_links: bool = True,
+) -> User:
+    """A host, in a new account unless one is given, with the preset links of L1."""
+    email = email.strip().lower()
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise ValidationFailed({"email": ["A user with this email already exists."]})
+    if account is None:
+        account = Account(name=name, allowed_origins=[], consent_defaults={}, meeting_types=[])
+        session.add(account)
+    user = User(
+        account=account,
+        email=email,
+        password_hash=generate_password_hash(password),
+        name=name,
+        timezone=timezone,
+        meetings_prefix=_free_prefix(session, slugify(name, fallback="host")),
+    )
+    session.add(user)
+    session.flush()
+    if with_preset_links:
+        from server.links.services import create_preset_links
+
+        create_preset_links(session, user)
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def issue_token(session: Session, user: User) -> str:
+    token = "rdv_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=token_hash(token)))
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    return session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_hash(token))
+    )

@@ -1,0 +1,71 @@
+"""The HTTP API's plumbing: flask-smorest (OpenAPI), CORS, rate limits, and its blueprints."""
+
+from __future__ import annotations
+
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask
+from flask_cors import CORS
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_smorest import Api
+from marshmallow import Schema
+from werkzeug.routing import BaseConverter
+
+from server.public.cors import apply_account_origins
+
+__all__ = ["SlugConverter", "init_app", "limiter"]
+
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+class SlugConverter(BaseConverter):
+    """A link slug is always ``<host prefix>/<name>`` (P1), so it spans one slash, never more."""
+
+    regex = r"[a-z0-9](?:[a-z0-9-]{0,62})/[a-z0-9](?:[a-z0-9-]{0,62})"
+    part_isolating = False
+
+
+def _schema_name(schema: type[Schema] | Schema) -> str:
+    """``LinkSchema`` → ``Link``; a partial instance (PATCH bodies) → ``LinkPatch``."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if not isinstance(schema, type) and schema.partial:
+        name += "Patch"
+    return name
+
+
+def init_app(app: Flask) -> None:
+    app.url_map.converters["slug"] = SlugConverter
+    app.config.update(
+        API_TITLE="Rendezvous",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        RATELIMIT_ENABLED=app.config["RENDEZVOUS_RATELIMIT_ENABLED"],
+        RATELIMIT_STORAGE_URI=app.config["RENDEZVOUS_RATELIMIT_STORAGE_URL"],
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    api = Api(
+        app,
+        spec_kwargs={
+            "info": {"description": "Rendezvous public and host API"},
+            "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name),
+        },
+    )
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/tokens"}
+    )
+    limiter.init_app(app)
+    # The public API answers any origin; each account's allow-list is applied per response.
+    app.after_request(apply_account_origins)
+    CORS(app, resources={r"/api/v1/public/*": {"origins": "*"}}, expose_headers=["Retry-After"])
+
+    from server.accounts.blueprint import blp as accounts_blp
+    from server.bookings.blueprint import blp as bookings_blp
+    from server.contacts.blueprint import blp as contacts_blp
+    from server.links.blueprint import blp as links_blp
+    from server.public.blueprint import blp as public_blp
+
+    for blueprint in (public_blp, accounts_blp, links_blp, bookings_blp, contacts_blp):
+        api.register_blueprint(blueprint)

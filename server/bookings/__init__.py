@@ -1,0 +1,1 @@
+"""Bookings: the commit that must never double-book, and managing a booking by its token."""

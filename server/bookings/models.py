@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.accounts.models import User
+from server.clock import utcnow
+from server.contacts.models import Contact
+from server.db import Base, UTCDateTime
+from server.links.models import BookingLink
+
+__all__ = ["Booking", "BookingHost"]
+
+
+class Booking(Base):
+    """A meeting booked on a link. The manage token is only stored as its SHA-256."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        CheckConstraint("status IN ('confirmed', 'cancelled')", name="status"),
+        CheckConstraint("end_at > start_at", name="ends_after_start"),
+        Index("ix_bookings_link_start", "link_id", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    link_id: Mapped[int] = mapped_column(ForeignKey("booking_links.id", ondelete="CASCADE"))
+    #: the organiser: the assigned host on round robin, the link owner otherwise
+    host_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    #: the visitor's zone, for showing them their own times in messages
+    timezone: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: what was consented, to which text, when (L9)
+    consent: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    utm: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: iCalendar SEQUENCE: bumped on every reschedule and on cancel (B5)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    link: Mapped[BookingLink] = relationship(lazy="joined")
+    host: Mapped[User] = relationship(lazy="joined")
+    contact: Mapped[Contact] = relationship(lazy="joined")
+    attendees: Mapped[list[BookingHost]] = relationship(
+        back_populates="booking", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class BookingHost(Base):
+    """The time a booking holds on one host's calendar.
+
+    One row per attending host (every host of a group link). On PostgreSQL an exclusion
+    constraint forbids two active rows of one user whose ``[start_at, end_at)`` overlap: the
+    database's last word against double booking, whatever the application does.
+    """
+
+    __tablename__ = "booking_hosts"
+    __table_args__ = (Index("ix_booking_hosts_user_start", "user_id", "start_at"),)
+
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    booking: Mapped[Booking] = relationship(back_populates="attendees")

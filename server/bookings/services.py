@@ -1,0 +1,255 @@
+"""Booking, cancelling and rescheduling: the commit that must never double-book (B3).
+
+Every write happens in ``write_transaction``: on SQLite the whole database is locked for
+writing (``BEGIN IMMEDIATE``); on PostgreSQL the hosts' rows are locked ``FOR UPDATE`` in id
+order, so two bookings that share a host run one after the other, whatever link or process
+they come from. The slot is then checked again against fresh data before the insert, and
+the database's own overlap guard (exclusion constraint / trigger) is the backstop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.accounts.models import User
+from server.availability.engine import Reason, choose_round_robin_host, explain, free_hosts
+from server.availability.rules import SlotRules
+from server.bookings.busy import BookingsBusySource
+from server.bookings.forms import clean_answers, consent_record, contact_properties
+from server.bookings.models import Booking, BookingHost
+from server.clock import utcnow
+from server.contacts.services import upsert_contact
+from server.db import write_transaction
+from server.errors import ApiError, Conflict, NotFound, ValidationFailed
+from server.links.models import BookingLink
+from server.links.slots import busy_window, rules_for
+
+__all__ = [
+    "BookingRequest",
+    "SlotUnavailable",
+    "book",
+    "cancel",
+    "get_by_token",
+    "reschedule",
+]
+
+Clock = Callable[[], datetime]
+
+
+class SlotUnavailable(Conflict):
+    code = "slot_unavailable"
+
+    def __init__(
+        self, message: str = "This time is no longer available; please pick another."
+    ) -> None:
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRequest:
+    start: datetime
+    duration: int
+    timezone: str
+    first_name: str
+    last_name: str
+    email: str
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    consent: Mapping[str, Any] = field(default_factory=dict)
+    utm: Mapping[str, str] = field(default_factory=dict)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _lock_hosts(session: Session, host_ids: Sequence[int]) -> None:
+    """PostgreSQL: hold the hosts' rows until commit; SQLite is already locked as a whole."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(User.id).where(User.id.in_(host_ids)).order_by(User.id).with_for_update()
+        ).all()
+
+
+def _free_hosts_at(
+    session: Session,
+    link: BookingLink,
+    rules: SlotRules,
+    start: datetime,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> list[int]:
+    """Hosts of the link for whom ``start`` is bookable now, against committed bookings.
+
+    :raise ValidationFailed: ``start`` is not a time this link offers at all.
+    :raise SlotUnavailable: it is offered, but nobody (or not everybody) can take it now.
+    """
+    source = BookingsBusySource(session, exclude_booking_id=exclude_booking_id)
+    busy = source.busy_intervals(link.host_ids, *busy_window(rules, start, start))
+    free = free_hosts(rules, busy, now, start)
+    if not free or (link.type == "group" and len(free) != len(link.host_ids)):
+        reasons = explain(rules, busy[link.host_ids[0]], now, start)
+        if Reason.OFF_GRID in reasons or Reason.OUTSIDE_WINDOW in reasons:
+            raise ValidationFailed({"start": ["This link doesn't offer this time."]})
+        raise SlotUnavailable()
+    return free
+
+
+def _choose_host(session: Session, link: BookingLink, free: list[int], now: datetime) -> int:
+    """SPEC §11.3: round robin goes to the free host with the fewest upcoming bookings on
+    this link, then the one assigned longest ago; other types are organised by the owner."""
+    if link.type != "round_robin":
+        return link.owner_id if link.owner_id in free else free[0]
+    rows = session.execute(
+        select(
+            Booking.host_id,
+            func.count().filter(Booking.start_at >= now, Booking.status == "confirmed"),
+            func.max(Booking.created_at),
+        )
+        .where(Booking.link_id == link.id, Booking.host_id.in_(free))
+        .group_by(Booking.host_id)
+    ).all()
+    upcoming = {host: count for host, count, _ in rows}
+    last = {
+        host: (when.replace(tzinfo=UTC) if when and not when.tzinfo else when)
+        for host, _, when in rows
+    }
+    return choose_round_robin_host(free, upcoming, last)
+
+
+def _hold(booking: Booking, host_ids: Sequence[int]) -> None:
+    booking.attendees = [
+        BookingHost(user_id=h, start_at=booking.start_at, end_at=booking.end_at, active=True)
+        for h in host_ids
+    ]
+
+
+def book(
+    session: Session, link: BookingLink, request: BookingRequest, *, clock: Clock = utcnow
+) -> tuple[Booking, str]:
+    """Book ``request`` on ``link``; returns the booking and its manage token (shown once).
+
+    :raise ValidationFailed: bad duration, answers, consent, or a start the link never offers.
+    :raise SlotUnavailable: the time was free when shown but isn't any more.
+    """
+    if request.duration not in link.durations:
+        raise ValidationFailed({"duration": [f"Choose one of {link.durations} minutes."]})
+    answers = clean_answers(link.form, request.answers, request.last_name)
+    consent = consent_record(link.consent or {}, request.consent, clock())
+    rules = rules_for(link, request.duration)
+    start = request.start.astimezone(UTC)
+    token = secrets.token_urlsafe(32)
+    link_id, account_id = link.id, link.account_id
+    try:
+        with write_transaction(session):
+            link = session.get(BookingLink, link_id, populate_existing=True) or _gone()
+            _lock_hosts(session, link.host_ids)
+            now = clock()
+            free = _free_hosts_at(session, link, rules, start, now)
+            host_id = _choose_host(session, link, free, now)
+            contact = upsert_contact(
+                session,
+                account_id,
+                email=request.email,
+                first_name=request.first_name,
+                last_name=request.last_name,
+                properties=contact_properties(link.form, answers),
+            )
+            booking = Booking(
+                account_id=account_id,
+                link_id=link.id,
+                host_id=host_id,
+                contact=contact,
+                start_at=start,
+                end_at=start + timedelta(minutes=request.duration),
+                duration_minutes=request.duration,
+                timezone=request.timezone,
+                status="confirmed",
+                answers=answers,
+                consent=consent,
+                utm=dict(request.utm),
+                manage_token_hash=_hash(token),
+                sequence=0,
+            )
+            _hold(booking, free if link.type == "group" else [host_id])
+            session.add(booking)
+            session.flush()
+    except IntegrityError as exc:  # the database's overlap guard caught what slipped through
+        raise SlotUnavailable() from exc
+    return booking, token
+
+
+def _gone() -> BookingLink:
+    raise NotFound("No meeting link at this address.")
+
+
+def get_by_token(session: Session, token: str) -> Booking:
+    """:raise NotFound: no booking has this manage token."""
+    if not token or len(token) > 128:
+        raise NotFound("No booking for this link.")
+    booking = session.scalar(select(Booking).where(Booking.manage_token_hash == _hash(token)))
+    if booking is None:
+        raise NotFound("No booking for this link.")
+    return booking
+
+
+def _ensure_changeable(booking: Booking, now: datetime) -> None:
+    if booking.status == "cancelled":
+        raise ApiError("This meeting was cancelled.", code="booking_cancelled", status=409)
+    if booking.start_at <= now:
+        raise ApiError("This meeting has already started.", code="booking_started", status=409)
+
+
+def cancel(session: Session, booking: Booking, *, clock: Clock = utcnow) -> Booking:
+    """B5: the meeting is cancelled and its time is free again for every link of its hosts."""
+    booking_id = booking.id
+    with write_transaction(session):
+        booking = session.get(Booking, booking_id, populate_existing=True) or _gone()
+        _ensure_changeable(booking, clock())
+        booking.status = "cancelled"
+        booking.cancelled_at = clock()
+        booking.sequence += 1
+        for held in booking.attendees:
+            held.active = False
+    return booking
+
+
+def reschedule(
+    session: Session, booking: Booking, start: datetime, *, clock: Clock = utcnow
+) -> Booking:
+    """B5: move the meeting to ``start`` with the same checks as a new booking.
+
+    A round-robin meeting keeps its host when that host is free at the new time.
+    """
+    booking_id = booking.id
+    start = start.astimezone(UTC)
+    try:
+        with write_transaction(session):
+            booking = session.get(Booking, booking_id, populate_existing=True) or _gone()
+            link = booking.link
+            _ensure_changeable(booking, clock())
+            _lock_hosts(session, sorted({*link.host_ids, booking.host_id}))
+            now = clock()
+            rules = rules_for(link, booking.duration_minutes)
+            free = _free_hosts_at(session, link, rules, start, now, exclude_booking_id=booking.id)
+            if booking.host_id not in free:
+                booking.host_id = _choose_host(session, link, free, now)
+            booking.start_at = start
+            booking.end_at = start + timedelta(minutes=booking.duration_minutes)
+            booking.sequence += 1
+            for held in booking.attendees:
+                session.delete(held)
+            session.flush()
+            _hold(booking, free if link.type == "group" else [booking.host_id])
+            session.flush()
+    except IntegrityError as exc:
+        raise SlotUnavailable() from exc
+    return booking

@@ -1,0 +1,114 @@
+"""The ``rendezvous`` command (SPEC §10 "Command line")."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import datetime, timedelta
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from server import create_app
+from server.accounts.models import User
+from server.db import get_session
+from server.errors import ValidationFailed
+from server.migrate import upgrade
+from server.timezones import is_valid_timezone, zone
+
+DEMO_EMAIL = "alice@example.com"
+DEMO_PASSWORD = "rendezvous-demo"
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
+def main() -> None:
+    """Rendezvous: meeting links, booking widget, no double booking."""
+
+
+@main.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """Create or migrate the database to the newest schema (alembic upgrade head)."""
+    upgrade(current_app.config["RENDEZVOUS_DATABASE_URL"])
+    click.echo("Database is up to date.")
+
+
+@main.command("create-user")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--name", required=True)
+@click.option("--timezone", "timezone_name", default="UTC", show_default=True)
+@with_appcontext
+def create_user_command(email: str, password: str, name: str, timezone_name: str) -> None:
+    """Create a host in a new account, with the preset 15/30/60-minute links."""
+    from server.accounts.services import create_user
+
+    if not is_valid_timezone(timezone_name):
+        raise click.BadParameter("unknown time zone", param_hint="--timezone")
+    session = get_session()
+    try:
+        user = create_user(
+            session, email=email, password=password, name=name, timezone=timezone_name
+        )
+    except ValidationFailed as exc:
+        raise click.ClickException(
+            "; ".join(m for ms in (exc.fields or {}).values() for m in ms)
+        ) from exc
+    session.commit()
+    click.echo(
+        f"Created user {user.id} ({user.email}) with prefix /meetings/{user.meetings_prefix}/"
+    )
+
+
+@main.command("demo")
+@with_appcontext
+def demo() -> None:
+    """A demo host with the preset links and weekday hours; prints the URLs to try."""
+    from server.accounts.services import create_user
+
+    session = get_session()
+    user = session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    if user is None:
+        user = create_user(
+            session,
+            email=DEMO_EMAIL,
+            password=DEMO_PASSWORD,
+            name="Alice Martin",
+            timezone="Europe/Paris",
+        )
+        session.commit()
+        click.echo("Demo host created.")
+    base = current_app.config["RENDEZVOUS_BASE_URL"]
+    first = datetime.now(zone(user.timezone)).date() + timedelta(days=1)
+    last = first + timedelta(days=13)
+    prefix = user.meetings_prefix
+    click.echo(f"Host login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+    click.echo(f"Link config:  {base}/api/v1/public/links/{prefix}/30min")
+    click.echo(
+        f"Slots:        {base}/api/v1/public/links/{prefix}/30min/slots"
+        f"?start={first}&end={last}&timezone=Europe/Paris"
+    )
+    click.echo(f"OpenAPI:      {base}/api/v1/openapi.json")
+
+
+@main.command("serve")
+@click.option("--bind", default="127.0.0.1:5000", show_default=True)
+@click.option("--workers", default=2, show_default=True)
+def serve(bind: str, workers: int) -> None:
+    """Serve with gunicorn (``server:create_app()``)."""
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    os.execv(
+        gunicorn,
+        [
+            gunicorn,
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "server:create_app()",
+        ],
+    )

@@ -1,0 +1,175 @@
+"""One error shape for the whole HTTP API (SPEC §10), produced here and nowhere else.
+
+``{"error": {"code": "...", "message": "...", "fields": {...}}}``; ``fields`` only on 422.
+Expected failures (a slot just taken) are raised as :class:`ApiError` by services; HTTP
+exceptions from Flask, webargs and the rate limiter are turned into the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+__all__ = ["ApiError", "Conflict", "NotFound", "ValidationFailed", "error_response", "init_app"]
+
+log = logging.getLogger(__name__)
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An expected failure that the client should see, with a stable machine-readable code."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        fields: Mapping[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+        self.status = status or self.status
+        self.fields = dict(fields) if fields else None
+
+
+class NotFound(ApiError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ApiError):
+    status = 409
+    code = "conflict"
+
+
+class ValidationFailed(ApiError):
+    status = 422
+    code = "validation_error"
+
+    def __init__(
+        self, fields: Mapping[str, list[str]], message: str = "Some fields are invalid."
+    ) -> None:
+        super().__init__(message, fields=fields)
+
+
+def error_response(
+    status: int, code: str, message: str, fields: Mapping[str, Any] | None = None
+) -> Response:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    response = jsonify(error=body)
+    response.status_code = status
+    return response
+
+
+def flatten_messages(messages: Any) -> dict[str, list[str]]:
+    """webargs nests errors by location (``{"json": {"email": [...]}}``); clients want fields.
+
+    Nested schemas are joined with dots (``availability.mon``) so every message names its field.
+    """
+    if isinstance(messages, Mapping) and set(messages) <= {"json", "query", "form", "view_args"}:
+        merged: dict[str, Any] = {}
+        for location_messages in messages.values():
+            if isinstance(location_messages, Mapping):
+                merged.update(location_messages)
+            else:
+                merged.setdefault("_schema", []).extend(_as_list(location_messages))
+        messages = merged
+    flat: dict[str, list[str]] = {}
+    _flatten_into(flat, "", messages)
+    return flat
+
+
+def _flatten_into(flat: dict[str, list[str]], prefix: str, messages: Any) -> None:
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = str(key) if not prefix else f"{prefix}.{key}"
+            if key == "_schema" and prefix:
+                name = prefix
+            _flatten_into(flat, name, value)
+    else:
+        flat.setdefault(prefix or "_schema", []).extend(_as_list(messages))
+
+
+def _as_list(messages: Any) -> list[str]:
+    if isinstance(messages, list | tuple):
+        out: list[str] = []
+        for item in messages:
+            out.extend(_as_list(item))
+        return out
+    return [str(messages)]
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    if status == 422 and "messages" in data:
+        return error_response(
+            422, "validation_error", "Some fields are invalid.", flatten_messages(data["messages"])
+        )
+    if status == 400 and "messages" in data:
+        # webargs: the body is not JSON at all
+        return error_response(400, "malformed_json", "The request body is not valid JSON.")
+    code = _CODES.get(status, "http_error")
+    message = error.description or error.name
+    if status == 429:
+        message = "Too many requests; try again in a minute."
+    response = error_response(status, code, message)
+    if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def handle_api_error(error: ApiError) -> Response:
+    return error_response(error.status, error.code, error.message, error.fields)
+
+
+def handle_database_unavailable(error: Exception) -> Response:
+    """The database can't be reached or is locked too long: a retryable 503, never a 500."""
+    log.error("database unavailable: %s", error)
+    response = error_response(
+        503, "unavailable", "The service is briefly unavailable; please try again in a moment."
+    )
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def handle_unexpected(error: Exception) -> Response:
+    """The last resort: log it, and still answer in the contract's shape."""
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    log.exception("unhandled error", exc_info=error)
+    return error_response(500, "internal_error", InternalServerError.description)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
+    app.register_error_handler(Exception, handle_unexpected)

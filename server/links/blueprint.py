@@ -1,0 +1,89 @@
+"""Host API: links CRUD with every field of SPEC §10."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.typing import ResponseReturnValue
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from server.accounts.auth import current_user, require_host
+from server.db import get_session
+from server.links.models import BookingLink
+from server.links.schemas import LinkSchema
+from server.links.services import create_link, delete_link, get_account_link, link_view, update_link
+
+blp = Blueprint("links", __name__, url_prefix="/api/v1/links", description="Meeting links")
+SECURITY = [{"bearer": []}]
+
+
+@blp.route("", endpoint="list", methods=["GET"])
+@blp.doc(security=SECURITY)
+@blp.response(200, LinkSchema(many=True))
+@require_host
+def list_links() -> list[dict[str, Any]]:
+    """Every link of the account, oldest first."""
+    links = get_session().scalars(
+        select(BookingLink)
+        .where(
+            BookingLink.account_id == current_user().account_id, BookingLink.deleted_at.is_(None)
+        )
+        .order_by(BookingLink.id)
+    )
+    return [link_view(link) for link in links]
+
+
+@blp.route("", endpoint="create", methods=["POST"])
+@blp.doc(security=SECURITY)
+@blp.arguments(LinkSchema)
+@blp.response(201, LinkSchema)
+@require_host
+def create(data: dict[str, Any]) -> ResponseReturnValue:
+    """Create a link; fields left out take the defaults of a new link.
+
+    :raise 422: invalid fields, a taken slug, hosts from another account.
+    """
+    session = get_session()
+    link = create_link(session, current_user(), data)
+    session.commit()
+    return link_view(link)
+
+
+@blp.route("/<int:link_id>", endpoint="get", methods=["GET"])
+@blp.doc(security=SECURITY)
+@blp.response(200, LinkSchema)
+@require_host
+def get(link_id: int) -> dict[str, Any]:
+    """:raise 404: no such link in this account."""
+    return link_view(get_account_link(get_session(), current_user(), link_id))
+
+
+@blp.route("/<int:link_id>", endpoint="update", methods=["PATCH"])
+@blp.doc(security=SECURITY)
+@blp.arguments(LinkSchema(partial=True))
+@blp.response(200, LinkSchema)
+@require_host
+def update(data: dict[str, Any], link_id: int) -> dict[str, Any]:
+    """Change the fields sent. The slug can't change (L3).
+
+    :raise 404: no such link in this account.
+    :raise 422: invalid fields.
+    """
+    session = get_session()
+    link = update_link(
+        session, current_user(), get_account_link(session, current_user(), link_id), data
+    )
+    session.commit()
+    return link_view(link)
+
+
+@blp.route("/<int:link_id>", endpoint="delete", methods=["DELETE"])
+@blp.doc(security=SECURITY)
+@blp.response(204)
+@require_host
+def delete(link_id: int) -> None:
+    """:raise 404: no such link in this account."""
+    session = get_session()
+    delete_link(session, get_account_link(session, current_user(), link_id))
+    session.commit()

@@ -1,0 +1,255 @@
+"""Link fields of the host API (SPEC §10 "Link fields"): validation on the way in, shape out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
+
+from server.fields import TimeZoneName
+from server.links.hours import WEEKDAYS, parse_day_hours
+from server.links.models import LINK_TYPES
+
+__all__ = ["DEFAULT_FORM", "LANGUAGES", "LinkSchema", "MAX_WINDOW_DAYS"]
+
+LANGUAGES = ("en", "fr", "de", "es")
+MAX_WINDOW_DAYS = 70  # ten weeks (L6)
+QUESTION_TYPES = ("text", "long_text", "select", "checkbox", "number", "email", "phone")
+SEGMENT = r"^[a-z0-9](?:[a-z0-9-]{0,62})$"
+MINUTES_PER_YEAR = 366 * 24 * 60
+
+DEFAULT_FORM: list[dict[str, Any]] = [
+    {"key": "first_name", "label": "First name", "type": "text", "required": True},
+    {"key": "last_name", "label": "Last name", "type": "text", "required": True},
+    {"key": "email", "label": "Email", "type": "email", "required": True},
+]
+
+
+class WeeklyHoursField(fields.Field):
+    """``{"mon": [["09:00", "17:00"]], ...}``; days left out have no hours."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValidationError("Give an object such as {'mon': [['09:00', '17:00']]}.")
+        errors: dict[str, list[str]] = {}
+        weekly: dict[str, list[list[str]]] = {}
+        for day, hours in value.items():
+            if day not in WEEKDAYS:
+                errors[str(day)[:20]] = [f"Unknown day; use one of {', '.join(WEEKDAYS)}."]
+                continue
+            try:
+                parse_day_hours(hours)
+            except ValueError as exc:
+                errors[day] = [str(exc)]
+                continue
+            weekly[day] = [list(pair) for pair in hours]
+        if errors:
+            raise ValidationError(errors)
+        return weekly
+
+
+class DateOverrideSchema(Schema):
+    date = fields.Date(required=True)
+    hours = fields.List(
+        fields.List(fields.String(validate=validate.Length(max=5))), load_default=list
+    )
+
+    @validates("hours")
+    def _hours(self, value: list[list[str]], **_: Any) -> None:
+        try:
+            parse_day_hours(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class WindowSchema(Schema):
+    rolling_weeks = fields.Integer(validate=validate.Range(1, 52), allow_none=True)
+    start_date = fields.Date(allow_none=True)
+    end_date = fields.Date(allow_none=True)
+
+    @validates_schema
+    def _one_kind(self, data: dict[str, Any], **_: Any) -> None:
+        rolling = data.get("rolling_weeks")
+        start, end = data.get("start_date"), data.get("end_date")
+        if rolling is not None and (start or end):
+            raise ValidationError("Give either rolling_weeks or start_date and end_date.")
+        if rolling is None:
+            if not (start and end):
+                raise ValidationError("Give rolling_weeks, or both start_date and end_date.")
+            if end < start:
+                raise ValidationError("The end date is before the start date.", "end_date")
+            if end - start > timedelta(days=MAX_WINDOW_DAYS - 1):
+                raise ValidationError("A custom range is at most 10 weeks.", "end_date")
+
+
+class RemindersSchema(Schema):
+    enabled = fields.Boolean(load_default=True)
+    offsets_minutes = fields.List(
+        fields.Integer(validate=validate.Range(1, 30 * 24 * 60)),
+        validate=validate.Length(max=3),
+        load_default=lambda: [3 * 24 * 60, 60],
+    )
+    include_description = fields.Boolean(load_default=False)
+
+    @post_load
+    def _sorted(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["offsets_minutes"] = sorted(set(data["offsets_minutes"]), reverse=True)
+        return data
+
+
+class QuestionSchema(Schema):
+    key = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$"))
+    label = fields.String(required=True, validate=validate.Length(1, 200))
+    type = fields.String(load_default="text", validate=validate.OneOf(QUESTION_TYPES))
+    required = fields.Boolean(load_default=False)
+    options = fields.List(
+        fields.String(validate=validate.Length(1, 200)), validate=validate.Length(max=50)
+    )
+    #: the contact property this answer updates (L8), e.g. "phone"
+    property = fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,39}$"), allow_none=True)
+
+    @validates_schema
+    def _select_has_options(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("type") == "select" and not data.get("options"):
+            raise ValidationError("A select question needs options.", "options")
+
+
+class SubscriptionTypeSchema(Schema):
+    id = fields.String(required=True, validate=validate.Length(1, 64))
+    label = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class ConsentSchema(Schema):
+    """L9: notice and consent, or legitimate interest. Stored with every booking's answer."""
+
+    enabled = fields.Boolean(load_default=False)
+    mode = fields.String(
+        load_default="consent", validate=validate.OneOf(("consent", "legitimate_interest"))
+    )
+    legal_basis = fields.String(allow_none=True, validate=validate.OneOf(("prospect", "customer")))
+    subscription_types = fields.List(
+        fields.Nested(SubscriptionTypeSchema), validate=validate.Length(max=10), load_default=list
+    )
+    processing_text = fields.String(validate=validate.Length(max=5000), load_default="")
+    privacy_text = fields.String(validate=validate.Length(max=5000), load_default="")
+    customized = fields.Boolean(load_default=False)
+
+
+def _check_locale(value: str, **_: Any) -> None:
+    try:
+        Locale.parse(value, sep="-")
+    except (ValueError, UnknownLocaleError) as exc:
+        raise ValidationError("Unknown locale; use a tag such as en-US, en-GB or fr-FR.") from exc
+
+
+class LinkSchema(Schema):
+    """Every link field. On create the defaults below apply; PATCH changes only what it sends."""
+
+    class Meta:
+        unknown = "raise"
+        ordered = True
+
+    id = fields.Integer(dump_only=True)
+    url = fields.String(dump_only=True)
+    slug = fields.String(
+        validate=[validate.Length(1, 63), validate.Regexp(SEGMENT, error="Use a-z, 0-9 and '-'.")],
+        metadata={"description": "In: the last URL segment. Out: '<host prefix>/<segment>'."},
+    )
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    title = fields.String(validate=validate.Length(1, 200))
+    type = fields.String(load_default="one_on_one", validate=validate.OneOf(LINK_TYPES))
+    host_ids = fields.List(fields.Integer(strict=True), validate=validate.Length(1, 50))
+    durations = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(5, 12 * 60)),
+        validate=validate.Length(1, 6),
+        load_default=lambda: [30],
+    )
+    slot_interval_minutes = fields.Integer(
+        strict=True, validate=validate.Range(5, 12 * 60), allow_none=True, load_default=None
+    )
+    timezone = TimeZoneName()
+    availability = WeeklyHoursField(
+        load_default=lambda: {d: [["09:00", "17:00"]] for d in WEEKDAYS[:5]},
+        metadata={"example": {"mon": [["09:00", "12:00"], ["13:00", "17:00"]]}},
+    )
+    date_overrides = fields.List(
+        fields.Nested(DateOverrideSchema), validate=validate.Length(max=366), load_default=list
+    )
+    minimum_notice_minutes = fields.Integer(
+        strict=True, validate=validate.Range(0, MINUTES_PER_YEAR), load_default=120
+    )
+    buffer_before_minutes = fields.Integer(
+        strict=True, validate=validate.Range(0, 720), load_default=0
+    )
+    buffer_after_minutes = fields.Integer(
+        strict=True, validate=validate.Range(0, 720), load_default=0
+    )
+    window = fields.Nested(WindowSchema, load_default=lambda: {"rolling_weeks": 4})
+    location = fields.String(validate=validate.Length(max=500), allow_none=True)
+    video_link = fields.Url(validate=validate.Length(max=2000), allow_none=True)
+    photo_url = fields.Url(validate=validate.Length(max=2000), allow_none=True)
+    subject = fields.String(validate=validate.Length(max=500), allow_none=True)
+    description = fields.String(validate=validate.Length(max=10000), allow_none=True)
+    language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
+    locale = fields.String(load_default="en-US", validate=[validate.Length(2, 16), _check_locale])
+    meeting_type = fields.String(validate=validate.Length(max=100), allow_none=True)
+    reminders = fields.Nested(RemindersSchema, load_default=lambda: RemindersSchema().load({}))
+    form = fields.List(
+        fields.Nested(QuestionSchema),
+        validate=validate.Length(1, 30),
+        load_default=lambda: [dict(q) for q in DEFAULT_FORM],
+    )
+    consent = fields.Nested(ConsentSchema)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+    @validates("durations")
+    def _unique_durations(self, value: list[int], **_: Any) -> None:
+        if len(set(value)) != len(value):
+            raise ValidationError("Each duration once.")
+
+    @validates("form")
+    def _identity_questions(self, value: list[dict[str, Any]], **_: Any) -> None:
+        keys = [q["key"] for q in value]
+        if len(set(keys)) != len(keys):
+            raise ValidationError("Each question key once.")
+        by_key = {q["key"]: q for q in value}
+        if "email" not in by_key or not by_key["email"].get("required"):
+            raise ValidationError("The form must ask for the email, as a required question.")
+        if "first_name" not in by_key:
+            raise ValidationError("The form must ask for the first name.")
+
+    @validates_schema
+    def _team_shape(self, data: dict[str, Any], **_: Any) -> None:
+        host_ids = data.get("host_ids")
+        if host_ids is not None and len(set(host_ids)) != len(host_ids):
+            raise ValidationError("Each host once.", "host_ids")
+        if data.get("type") == "one_on_one" and host_ids is not None and len(host_ids) != 1:
+            raise ValidationError("A one-on-one link has exactly one host.", "host_ids")
+
+    @post_load
+    def _normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if "durations" in data:
+            data["durations"] = sorted(data["durations"])
+        if "locale" in data:
+            data["locale"] = str(Locale.parse(data["locale"], sep="-")).replace("_", "-")
+        return data
+
+
+class LinkQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE

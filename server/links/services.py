@@ -1,0 +1,219 @@
+"""Creating, changing and reading booking links; the only place that writes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.accounts.models import Account, User
+from server.accounts.services import slugify
+from server.clock import utcnow
+from server.errors import NotFound, ValidationFailed
+from server.links.hours import WEEKDAYS, format_hours, parse_day_hours
+from server.links.models import BookingLink, LinkDateOverride, LinkHost, LinkHours
+from server.links.schemas import LinkSchema
+
+__all__ = [
+    "create_link",
+    "create_preset_links",
+    "delete_link",
+    "get_account_link",
+    "get_public_link",
+    "link_view",
+    "update_link",
+]
+
+PRESET_DURATIONS = (15, 30, 60)
+
+_SIMPLE_FIELDS = (
+    "name",
+    "title",
+    "type",
+    "durations",
+    "slot_interval_minutes",
+    "timezone",
+    "minimum_notice_minutes",
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "location",
+    "video_link",
+    "photo_url",
+    "subject",
+    "description",
+    "language",
+    "locale",
+    "meeting_type",
+    "reminders",
+    "form",
+    "consent",
+)
+
+
+def get_public_link(session: Session, slug: str) -> BookingLink:
+    """:raise NotFound: no link has this slug."""
+    link = session.scalar(select(BookingLink).where(BookingLink.slug == slug))
+    if link is None or link.deleted_at is not None:
+        raise NotFound("No meeting link at this address.")
+    return link
+
+
+def get_account_link(session: Session, user: User, link_id: int) -> BookingLink:
+    """A link of the user's account; another account's link is as good as missing (A2)."""
+    link = session.get(BookingLink, link_id)
+    if link is None or link.account_id != user.account_id or link.deleted_at is not None:
+        raise NotFound("No such link.")
+    return link
+
+
+def _unique_slug(session: Session, prefix: str, wanted: str, *, strict: bool) -> str:
+    slug, n = f"{prefix}/{wanted}", 1
+    while session.scalar(select(BookingLink.id).where(BookingLink.slug == slug)) is not None:
+        if strict:
+            raise ValidationFailed({"slug": ["This URL is already taken."]})
+        n += 1
+        slug = f"{prefix}/{wanted[:58]}-{n}"
+    return slug
+
+
+def _resolve_hosts(session: Session, user: User, host_ids: list[int]) -> list[User]:
+    hosts = list(
+        session.scalars(
+            select(User).where(User.id.in_(host_ids), User.account_id == user.account_id)
+        )
+    )
+    found = {h.id for h in hosts}
+    missing = [i for i in host_ids if i not in found]
+    if missing:
+        raise ValidationFailed({"host_ids": [f"No user {i} in this account." for i in missing]})
+    return sorted(hosts, key=lambda h: host_ids.index(h.id))
+
+
+def _apply(session: Session, link: BookingLink, user: User, data: dict[str, Any]) -> None:
+    for name in _SIMPLE_FIELDS:
+        if name in data:
+            setattr(link, name, data[name])
+    if "window" in data:
+        window = data["window"]
+        link.window_rolling_weeks = window.get("rolling_weeks")
+        link.window_start_date = window.get("start_date")
+        link.window_end_date = window.get("end_date")
+    if "availability" in data:
+        link.hours = [
+            LinkHours(weekday=WEEKDAYS.index(day), start_time=start, end_time=end)
+            for day, pairs in data["availability"].items()
+            for start, end in parse_day_hours(pairs)
+        ]
+    if "date_overrides" in data:
+        days = [o["date"] for o in data["date_overrides"]]
+        if len(set(days)) != len(days):
+            raise ValidationFailed({"date_overrides": ["Each date once."]})
+        rows: list[LinkDateOverride] = []
+        for override in data["date_overrides"]:
+            pairs = parse_day_hours(override["hours"])
+            if not pairs:
+                rows.append(LinkDateOverride(day=override["date"]))
+            rows.extend(
+                LinkDateOverride(day=override["date"], start_time=s, end_time=e) for s, e in pairs
+            )
+        link.date_overrides = rows
+    if "host_ids" in data:
+        hosts = _resolve_hosts(session, user, data["host_ids"])
+        link.hosts = [LinkHost(user_id=h.id, position=i) for i, h in enumerate(hosts)]
+    if link.type == "one_on_one" and len(link.hosts) != 1:
+        raise ValidationFailed({"host_ids": ["A one-on-one link has exactly one host."]})
+
+
+def create_link(session: Session, user: User, data: dict[str, Any]) -> BookingLink:
+    """A new link of the user's account; its slug is fixed from now on (L3)."""
+    account: Account = user.account
+    data = dict(data)
+    data.setdefault("title", data["name"])
+    data.setdefault("timezone", user.timezone)
+    data.setdefault("host_ids", [user.id])
+    data.setdefault("photo_url", user.photo_url)
+    if "consent" not in data:
+        data["consent"] = _inherited_consent(account)
+    wanted = data.pop("slug", None)
+    slug = _unique_slug(
+        session, user.meetings_prefix, wanted or slugify(data["name"]), strict=wanted is not None
+    )
+    link = BookingLink(account_id=account.id, owner_id=user.id, slug=slug)
+    _apply(session, link, user, data)
+    session.add(link)
+    session.flush()
+    return link
+
+
+def _inherited_consent(account: Account) -> dict[str, Any]:
+    from server.links.schemas import ConsentSchema
+
+    return ConsentSchema().load(dict(account.consent_defaults or {}), unknown="exclude")
+
+
+def update_link(
+    session: Session, user: User, link: BookingLink, data: dict[str, Any]
+) -> BookingLink:
+    """Change what was sent. The slug may be sent again unchanged, but never changed."""
+    if "slug" in data and link.slug.split("/", 1)[1] != data["slug"]:
+        raise ValidationFailed({"slug": ["The URL of a link can't change; create a new link."]})
+    data = {k: v for k, v in data.items() if k != "slug"}
+    if "type" in data and "host_ids" not in data and data["type"] == "one_on_one":
+        data["host_ids"] = link.host_ids[:1]
+    _apply(session, link, user, data)
+    session.flush()
+    return link
+
+
+def delete_link(session: Session, link: BookingLink) -> None:
+    """Archive the link: its page goes away, its bookings stay (and keep their slug taken)."""
+    link.deleted_at = utcnow()
+    session.flush()
+
+
+def create_preset_links(session: Session, user: User) -> list[BookingLink]:
+    """L1: every new host starts with a 15, a 30 and a 60-minute link."""
+    schema = LinkSchema()
+    links = []
+    for minutes in PRESET_DURATIONS:
+        data = schema.load({"name": f"{minutes} minute meeting", "durations": [minutes]})
+        data["slug"] = f"{minutes}min"
+        links.append(create_link(session, user, data))
+    return links
+
+
+def public_url(link: BookingLink) -> str:
+    return f"{current_app.config['RENDEZVOUS_BASE_URL']}/meetings/{link.slug}"
+
+
+def link_view(link: BookingLink) -> dict[str, Any]:
+    """The link in the API's shape (SPEC §10 "Link fields")."""
+    weekly: dict[str, list[tuple[Any, Any]]] = {}
+    for row in link.hours:
+        weekly.setdefault(WEEKDAYS[row.weekday], []).append((row.start_time, row.end_time))
+    overrides: dict[Any, list[tuple[Any, Any]]] = {}
+    for row in link.date_overrides:
+        pairs = overrides.setdefault(row.day, [])
+        if row.start_time is not None and row.end_time is not None:
+            pairs.append((row.start_time, row.end_time))
+    if link.window_rolling_weeks is not None:
+        window: dict[str, Any] = {"rolling_weeks": link.window_rolling_weeks}
+    else:
+        window = {"start_date": link.window_start_date, "end_date": link.window_end_date}
+    view = {name: getattr(link, name) for name in _SIMPLE_FIELDS}
+    view.update(
+        id=link.id,
+        url=public_url(link),
+        slug=link.slug,
+        host_ids=link.host_ids,
+        availability={day: format_hours(pairs) for day, pairs in weekly.items()},
+        date_overrides=[
+            {"date": day, "hours": format_hours(pairs)} for day, pairs in overrides.items()
+        ],
+        window=window,
+        created_at=link.created_at,
+        updated_at=link.updated_at,
+    )
+    return view

@@ -1,0 +1,66 @@
+"""A link's bookable times: the link's rules and its hosts' busy time, handed to the engine."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from server.availability.busy import BusySource
+from server.availability.engine import local_day_range, team_slots
+from server.availability.rules import SlotRules, Window
+from server.bookings.busy import BookingsBusySource
+from server.links.models import BookingLink
+
+__all__ = ["busy_window", "offered_slots", "rules_for"]
+
+
+def rules_for(link: BookingLink, duration: int) -> SlotRules:
+    weekly: dict[int, list[tuple]] = {}
+    for row in link.hours:
+        weekly.setdefault(row.weekday, []).append((row.start_time, row.end_time))
+    overrides: dict[date, list[tuple]] = {}
+    for row in link.date_overrides:
+        pairs = overrides.setdefault(row.day, [])
+        if row.start_time is not None and row.end_time is not None:
+            pairs.append((row.start_time, row.end_time))
+    return SlotRules(
+        timezone=link.timezone,
+        weekly_hours={day: tuple(pairs) for day, pairs in weekly.items()},
+        date_overrides={day: tuple(pairs) for day, pairs in overrides.items()},
+        duration_minutes=duration,
+        slot_interval_minutes=link.slot_interval_minutes,
+        buffer_before_minutes=link.buffer_before_minutes,
+        buffer_after_minutes=link.buffer_after_minutes,
+        minimum_notice_minutes=link.minimum_notice_minutes,
+        window=Window(
+            rolling_weeks=link.window_rolling_weeks,
+            start_date=link.window_start_date,
+            end_date=link.window_end_date,
+        ),
+    )
+
+
+def busy_window(rules: SlotRules, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The span of busy time that can touch candidates starting in ``[start, end)``."""
+    before = timedelta(minutes=rules.buffer_before_minutes)
+    after = timedelta(minutes=rules.duration_minutes + rules.buffer_after_minutes)
+    return start - before, end + after
+
+
+def offered_slots(
+    session: Session,
+    link: BookingLink,
+    duration: int,
+    first_day: date,
+    last_day: date,
+    timezone: str,
+    now: datetime,
+    busy_source: BusySource | None = None,
+) -> list[datetime]:
+    """Bookable starts whose local date in ``timezone`` lies in ``[first_day, last_day]``."""
+    rules = rules_for(link, duration)
+    range_start, range_end = local_day_range(first_day, last_day, timezone)
+    source = busy_source or BookingsBusySource(session)
+    busy = source.busy_intervals(link.host_ids, *busy_window(rules, range_start, range_end))
+    return team_slots(link.type, rules, busy, now, range_start, range_end)

@@ -1,0 +1,23 @@
+"""Every model, imported once so SQLAlchemy and Alembic see the whole schema."""
+
+from server.accounts.models import Account, ApiToken, User
+from server.bookings.models import Booking, BookingHost
+from server.contacts.models import Contact
+from server.db import Base
+from server.links.models import BookingLink, LinkDateOverride, LinkHost, LinkHours
+
+metadata = Base.metadata
+
+__all__ = [
+    "Account",
+    "ApiToken",
+    "Booking",
+    "BookingHost",
+    "BookingLink",
+    "Contact",
+    "LinkDateOverride",
+    "LinkHost",
+    "LinkHours",
+    "User",
+    "metadata",
+]

@@ -1,0 +1,131 @@
+"""What the public API accepts and answers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from server.fields import AwareDateTime, TimeZoneName
+from server.links.schemas import MAX_WINDOW_DAYS
+
+__all__ = [
+    "BookingCreatedSchema",
+    "BookingRequestSchema",
+    "ManagedBookingSchema",
+    "PublicLinkSchema",
+    "RescheduleSchema",
+    "SlotsQuerySchema",
+    "SlotsSchema",
+]
+
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+
+
+class SlotsQuerySchema(Schema):
+    start = fields.Date(required=True)
+    end = fields.Date(required=True)
+    duration = fields.Integer(strict=False, validate=validate.Range(1, 24 * 60))
+    timezone = TimeZoneName(validate=validate.Length(max=64))
+
+    @validates_schema
+    def _span(self, data: dict[str, Any], **_: Any) -> None:
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                raise ValidationError("The end date is before the start date.", "end")
+            if end - start > timedelta(days=MAX_WINDOW_DAYS - 1):
+                raise ValidationError("Ask for at most 10 weeks at a time.", "end")
+
+
+class SlotsSchema(Schema):
+    timezone = fields.String()
+    duration = fields.Integer()
+    slots = fields.List(fields.String(), metadata={"description": "ISO 8601 starts with offset"})
+
+
+class BrandingSchema(Schema):
+    logo_url = fields.String(allow_none=True)
+    accent_color = fields.String()
+
+
+class PublicHostSchema(Schema):
+    name = fields.String()
+    photo_url = fields.String(allow_none=True)
+
+
+class PublicLinkSchema(Schema):
+    slug = fields.String()
+    title = fields.String()
+    type = fields.String()
+    meeting_type = fields.String(allow_none=True)
+    hosts = fields.List(fields.Nested(PublicHostSchema))
+    photo_url = fields.String(allow_none=True)
+    durations = fields.List(fields.Integer())
+    location = fields.String(allow_none=True)
+    language = fields.String()
+    locale = fields.String()
+    timezone = fields.String()
+    branding = fields.Nested(BrandingSchema)
+    form = fields.List(fields.Dict())
+    consent = fields.Dict()
+    mode = fields.String(metadata={"description": "'book', or 'request' when calendars fail"})
+
+
+class BookingRequestSchema(Schema):
+    start = AwareDateTime(required=True)
+    duration = fields.Integer(strict=True, validate=validate.Range(1, 24 * 60))
+    timezone = TimeZoneName(validate=validate.Length(max=64))
+    first_name = fields.String(required=True, validate=validate.Length(1, 100))
+    last_name = fields.String(load_default="", validate=validate.Length(max=100))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    answers = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)), load_default=dict)
+    consent = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)), load_default=dict)
+    utm = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(UTM_KEYS)),
+        values=fields.String(validate=validate.Length(max=200)),
+        load_default=dict,
+    )
+
+    @validates("answers")
+    def _few_answers(self, value: dict[str, Any], **_: Any) -> None:
+        if len(value) > 40:
+            raise ValidationError("Too many answers.")
+
+    @validates("first_name")
+    def _not_blank(self, value: str, **_: Any) -> None:
+        if not value.strip():
+            raise ValidationError("This field is required.")
+
+
+class HostNameSchema(Schema):
+    name = fields.String()
+
+
+class BookingCreatedSchema(Schema):
+    id = fields.Integer()
+    start = fields.String()
+    end = fields.String()
+    status = fields.String()
+    host = fields.Nested(HostNameSchema)
+    manage_token = fields.String()
+    manage_url = fields.String()
+
+
+class RescheduleSchema(Schema):
+    start = AwareDateTime(required=True)
+
+
+class ManagedBookingSchema(Schema):
+    id = fields.Integer()
+    start = fields.String()
+    end = fields.String()
+    status = fields.String()
+    duration = fields.Integer()
+    timezone = fields.String()
+    host = fields.Nested(HostNameSchema)
+    link = fields.Dict()
+    contact = fields.Dict()
+    location = fields.String(allow_none=True)
+    video_link = fields.String(allow_none=True)

@@ -1,0 +1,1 @@
+"""Availability engine: pure-Python tests, no database, no Flask."""

@@ -1,0 +1,197 @@
+"""Fixtures: ``app``, ``client``, ``db_url`` (SQLite and PostgreSQL), ``host``, ``make_link``.
+
+Every test that uses ``db_url`` (directly or through ``app``) runs twice, once per database.
+Each database is migrated once per test worker; a test gets a fresh copy (SQLite) or truncated
+tables (PostgreSQL). PostgreSQL must be running: ``make test`` starts it, and a test that can't
+reach it fails, it is never skipped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from server import create_app
+from server.migrate import upgrade
+
+PG_ADMIN_URL = os.environ.get(
+    "RENDEZVOUS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+TABLES = (
+    "booking_hosts, bookings, link_hours, link_date_overrides, link_hosts, booking_links, "
+    "api_tokens, contacts, users, accounts"
+)
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def create_pg_database(name: str) -> str:
+    """A fresh, migrated PostgreSQL database; fails loudly when the server is down."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # pragma: no cover - the message is the point
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_ADMIN_URL} ({exc}). Start it with: "
+            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+            pytrace=False,
+        )
+    finally:
+        admin.dispose()
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    return create_pg_database(f"rendezvous_test_{_worker()}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "rendezvous.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("pg_url")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "RENDEZVOUS_DATABASE_URL": db_url,
+            "RENDEZVOUS_INSTANCE_PATH": str(tmp_path / "instance"),
+            "RENDEZVOUS_BASE_URL": "http://rendezvous.test",
+            "RENDEZVOUS_RATELIMIT_ENABLED": False,
+        }
+    )
+    yield app
+    app.extensions["rendezvous.db"].kw["bind"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@dataclass
+class Host:
+    """A signed-up host with a bearer token, seen from the API."""
+
+    id: int
+    email: str
+    account_id: int
+    prefix: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_host(app: Flask, client: FlaskClient) -> Callable[..., Host]:
+    """``make_host(name=..., timezone=..., same_account_as=host)`` → a host with a token."""
+
+    def make(
+        name: str | None = None,
+        timezone: str = "Europe/Paris",
+        same_account_as: Host | None = None,
+        password: str = "correct horse battery",
+    ) -> Host:
+        from server.accounts.models import Account
+        from server.accounts.services import create_user
+        from server.db import get_session
+
+        n = next(_counter)
+        name = name or f"Host {n}"
+        email = f"host{n}@example.com"
+        with app.app_context():
+            session = get_session()
+            account = session.get(Account, same_account_as.account_id) if same_account_as else None
+            user = create_user(
+                session,
+                email=email,
+                password=password,
+                name=name,
+                timezone=timezone,
+                account=account,
+                with_preset_links=False,
+            )
+            session.commit()
+            user_id, account_id, prefix = user.id, user.account_id, user.meetings_prefix
+        response = client.post("/api/v1/auth/tokens", json={"email": email, "password": password})
+        assert response.status_code == 201, response.json
+        return Host(user_id, email, account_id, prefix, response.json["token"])
+
+    return make
+
+
+@pytest.fixture
+def host(make_host: Callable[..., Host]) -> Host:
+    return make_host(name="Alice Martin")
+
+
+def next_weekday(weekday: int, *, after: date | None = None, weeks: int = 1) -> date:
+    """The date of ``weekday`` (0 = Monday) at least ``weeks`` weeks from ``after`` (today)."""
+    start = (after or date.today()) + timedelta(weeks=weeks)  # noqa: DTZ011
+    return start + timedelta(days=(weekday - start.weekday()) % 7)
+
+
+@pytest.fixture
+def make_link(client: FlaskClient, host: Host) -> Callable[..., dict[str, Any]]:
+    """``make_link(**fields)`` creates a link through the host API and returns its JSON.
+
+    Defaults: 30 minutes, Mon–Fri 09:00–17:00 Europe/Paris, no notice, 4 rolling weeks.
+    """
+
+    def make(owner: Host | None = None, **fields: Any) -> dict[str, Any]:
+        owner = owner or host
+        body = {
+            "name": f"Meeting {next(_counter)}",
+            "durations": [30],
+            "timezone": "Europe/Paris",
+            "minimum_notice_minutes": 0,
+            **fields,
+        }
+        response = client.post("/api/v1/links", json=body, headers=owner.headers)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    return make
