@@ -130,7 +130,7 @@ def _starts_in(
     end = _reached(wall_end, zone)
     start = _instant(wall, zone)
     if start is not None and end - start == wall_end - wall:
-        # The clock doesn't change inside this interval: wall-clock steps are UTC steps.
+        # The interval lasts as long as its wall clock says: wall-clock steps are UTC steps.
         while start + length <= end:
             yield start
             start += step

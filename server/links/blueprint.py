@@ -6,13 +6,18 @@ from typing import Any
 
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from server.accounts.auth import current_user, require_host
+from server.clock import utcnow
 from server.db import get_session
+from server.errors import ValidationFailed
+from server.fields import AwareDateTime
 from server.links.models import BookingLink
 from server.links.schemas import LinkSchema
 from server.links.services import create_link, delete_link, get_account_link, link_view, update_link
+from server.links.slots import troubleshoot
 
 blp = Blueprint("links", __name__, url_prefix="/api/v1/links", description="Meeting links")
 SECURITY = [{"bearer": []}]
@@ -87,3 +92,48 @@ def delete(link_id: int) -> None:
     session = get_session()
     delete_link(session, get_account_link(session, current_user(), link_id))
     session.commit()
+
+
+class TroubleshootQuerySchema(Schema):
+    start = AwareDateTime(required=True)
+    duration = fields.Integer(validate=validate.Range(1, 24 * 60))
+
+
+class HostVerdictSchema(Schema):
+    host_id = fields.Integer()
+    name = fields.String()
+    bookable = fields.Boolean()
+    reasons = fields.List(fields.Dict(), metadata={"description": "[{code, message}]"})
+
+
+class TroubleshootSchema(Schema):
+    start = fields.DateTime()
+    duration = fields.Integer()
+    bookable = fields.Boolean()
+    hosts = fields.List(fields.Nested(HostVerdictSchema))
+
+
+@blp.route("/<int:link_id>/troubleshoot", endpoint="troubleshoot", methods=["GET"])
+@blp.doc(security=SECURITY)
+@blp.arguments(TroubleshootQuerySchema, location="query")
+@blp.response(200, TroubleshootSchema)
+@require_host
+def troubleshoot_start(query: dict[str, Any], link_id: int) -> dict[str, Any]:
+    """Why a start is or isn't offered: outside hours, window, notice, busy, buffer.
+
+    :raise 404: no such link in this account.
+    :raise 422: a start without offset, or a duration the link doesn't offer.
+    """
+    session = get_session()
+    link = get_account_link(session, current_user(), link_id)
+    duration = query.get("duration") or link.durations[0]
+    if duration not in link.durations:
+        raise ValidationFailed({"duration": [f"Choose one of {link.durations} minutes."]})
+    hosts = troubleshoot(session, link, duration, query["start"], utcnow())
+    bookable = [h["bookable"] for h in hosts]
+    return {
+        "start": query["start"],
+        "duration": duration,
+        "bookable": all(bookable) if link.type == "group" else any(bookable),
+        "hosts": hosts,
+    }

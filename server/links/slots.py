@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from server.availability.busy import BusySource
-from server.availability.engine import local_day_range, team_slots
+from server.availability.engine import explain, local_day_range, team_slots
 from server.availability.rules import SlotRules, Window
 from server.bookings.busy import BookingsBusySource
 from server.links.models import BookingLink
 
-__all__ = ["busy_window", "offered_slots", "rules_for"]
+__all__ = ["busy_window", "offered_slots", "rules_for", "troubleshoot"]
 
 
 def rules_for(link: BookingLink, duration: int) -> SlotRules:
@@ -64,3 +65,26 @@ def offered_slots(
     source = busy_source or BookingsBusySource(session)
     busy = source.busy_intervals(link.host_ids, *busy_window(rules, range_start, range_end))
     return team_slots(link.type, rules, busy, now, range_start, range_end)
+
+
+def troubleshoot(
+    session: Session, link: BookingLink, duration: int, start: datetime, now: datetime
+) -> list[dict[str, Any]]:
+    """Why each host can or can't take ``start``: the dashboard's "why isn't 10:00 offered?"."""
+    rules = rules_for(link, duration)
+    busy = BookingsBusySource(session).busy_intervals(
+        link.host_ids, *busy_window(rules, start, start)
+    )
+    names = {h.user_id: h.user.name for h in link.hosts}
+    answers = []
+    for host_id in link.host_ids:
+        reasons = explain(rules, busy[host_id], now, start)
+        answers.append(
+            {
+                "host_id": host_id,
+                "name": names[host_id],
+                "bookable": not reasons,
+                "reasons": [{"code": r.value, "message": r.message} for r in reasons],
+            }
+        )
+    return answers

@@ -197,3 +197,23 @@ def test_deleting_a_link_takes_its_page_down_but_keeps_its_bookings(client, host
     assert client.delete(f"/api/v1/links/{link['id']}", headers=host.headers).status_code == 204
     assert client.get(f"/api/v1/public/links/{link['slug']}").status_code == 404
     assert len(client.get("/api/v1/bookings", headers=host.headers).json) == 1
+
+
+def test_troubleshooter_says_why_a_time_is_not_offered(client, host, make_link):
+    from tests.api.test_public_bookings import book, first_slot
+
+    link = make_link(buffer_before_minutes=30)
+    offered = first_slot(client, link)
+    book(client, link, offered[0])
+    url = f"/api/v1/links/{link['id']}/troubleshoot"
+
+    def reasons(start):
+        body = client.get(url, query_string={"start": start}, headers=host.headers).json
+        return body["bookable"], [r["code"] for r in body["hosts"][0]["reasons"]]
+
+    assert reasons(offered[0]) == (False, ["busy"])
+    assert reasons(offered[1]) == (False, ["buffer"])
+    assert reasons(offered[3]) == (True, [])
+    off_grid = offered[3].replace(":30:00", ":40:00").replace(":00:00", ":10:00")
+    assert reasons(off_grid) == (False, ["off_grid"])
+    assert reasons("2020-01-06T09:00:00+01:00")[1] == ["outside_window", "minimum_notice"]
