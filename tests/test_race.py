@@ -41,6 +41,7 @@ class Served:
 
     base_url: str
     host: Seeded
+    decoy: Seeded
 
     @property
     def main(self) -> dict[str, Any]:
@@ -66,16 +67,33 @@ class Race:
     result: RaceResult
 
 
+def _warm_up(served: Served) -> None:
+    """Book 16 distinct slots of an unrelated host at once, so every worker has run the whole
+    booking path (imports, connection pool, compiled statements) before the race.
+
+    Cold workers start their first request milliseconds apart, which spreads the race out
+    and hides a missing lock: without this, a build with no lock and no overlap guard passed
+    on PostgreSQL; with it, such a build fails.
+    """
+    starts = served.slots(served.decoy.links[0], next_weekday(1))[:16]
+    warm = race_bookings(served.base_url, served.decoy.slug, starts, timezone=TZ)
+    assert warm.statuses() == [201] * len(starts), warm.responses
+
+
 @pytest.fixture
 def served(db_url: str, tmp_path: Path) -> Iterator[Served]:
+    instance = tmp_path / "instance"
     host = seed_host_and_links(
         db_url,
         {"name": "Main"},
         {"name": "Other", "slot_interval_minutes": 15},
-        instance_path=tmp_path / "instance",
+        instance_path=instance,
     )
+    decoy = seed_host_and_links(db_url, {"name": "Decoy"}, instance_path=instance)
     with start_gunicorn(db_url, WORKERS, tmp_path) as base_url:
-        yield Served(base_url, host)
+        served = Served(base_url, host, decoy)
+        _warm_up(served)
+        yield served
 
 
 @pytest.fixture
