@@ -59,6 +59,13 @@ def create_pg_database(name: str) -> str:
     return url
 
 
+def drop_pg_database(name: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
@@ -67,8 +74,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> str:
-    return create_pg_database(f"rendezvous_test_{_worker()}")
+def pg_url() -> Iterator[str]:
+    """One database per test run and worker, so concurrent runs never wipe each other's."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:12]
+    name = f"rendezvous_test_{run}_{_worker()}"
+    yield create_pg_database(name)
+    drop_pg_database(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

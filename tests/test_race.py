@@ -36,8 +36,9 @@ TZ = "Europe/Paris"
 
 @dataclass
 class Served:
-    """A running server and a host with two links: ``main`` (30 min) and ``other``
-    (30 min on a 15-minute grid, so it offers starts that straddle ``main``'s slots)."""
+    """A running server; a host with two links, ``main`` (30 min) and ``other`` (30 min on a
+    15-minute grid, so it offers starts that straddle ``main``'s slots); and a ``decoy`` host
+    in another account, booked only to warm the workers up."""
 
     base_url: str
     host: Seeded
@@ -62,6 +63,8 @@ class Served:
 
 @dataclass
 class Race:
+    """The outcome of 48 simultaneous bookings of ``start``, with the server still running."""
+
     served: Served
     start: str
     result: RaceResult
