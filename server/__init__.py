@@ -30,5 +30,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     api.init_app(app)
+    from server.pages.blueprint import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
     errors.init_app(app)  # after the API, so our handlers win over flask-smorest's
     return app

@@ -112,3 +112,12 @@ def serve(bind: str, workers: int) -> None:
             "server:create_app()",
         ],
     )
+
+
+@main.command("build-assets")
+def build_assets_command() -> None:
+    """Build the widget's hashed, gzipped files into widget/static/build/."""
+    from server.assets import build_assets
+
+    for name, path in build_assets().items():
+        click.echo(f"{name}: widget/static/{path}")

@@ -11,7 +11,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
+from markupsafe import escape
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -125,8 +126,29 @@ def _as_list(messages: Any) -> list[str]:
     return [str(messages)]
 
 
+def _wants_html() -> bool:
+    """Pages (not the API) answer a browser with a short HTML page instead of JSON."""
+    if request.path.startswith("/api/"):
+        return False
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html"
+
+
+def _html_error(status: int, message: str) -> Response:
+    body = (
+        "<!doctype html><html lang=en><meta charset=utf-8>"
+        "<meta name=viewport content='width=device-width, initial-scale=1'>"
+        f"<title>{status}</title>"
+        "<main style='font-family:system-ui;max-width:40em;margin:4em auto'>"
+        f"<h1>{status}</h1><p>{escape(message)}</p></main></html>"
+    )
+    return Response(body, status=status, mimetype="text/html")
+
+
 def handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
+    if _wants_html():
+        return _html_error(status, error.description or error.name)
     data = getattr(error, "data", None) or {}
     if status == 422 and "messages" in data:
         return error_response(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import secrets
 import unicodedata
@@ -35,12 +36,19 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+#: first path segments of pages that are not a host's links (``/meetings/manage/<token>``)
+RESERVED_PREFIXES = frozenset({"manage", "embed", "static", "api", "app", "widget", "admin"})
+
+
 def _free_prefix(session: Session, wanted: str) -> str:
-    prefix, n = wanted, 1
-    while session.scalar(select(User.id).where(User.meetings_prefix == prefix)) is not None:
-        n += 1
-        prefix = f"{wanted[:58]}-{n}"
-    return prefix
+    """``wanted``, or ``wanted-2``, ``wanted-3``… : the first that no host has and no page uses."""
+    candidates = (wanted if n == 1 else f"{wanted[:58]}-{n}" for n in itertools.count(1))
+    for prefix in candidates:
+        if prefix in RESERVED_PREFIXES:
+            continue
+        if session.scalar(select(User.id).where(User.meetings_prefix == prefix)) is None:
+            return prefix
+    raise AssertionError("unreachable")
 
 
 def create_user(

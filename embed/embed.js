@@ -1,0 +1,218 @@
+/*!
+ * Rendezvous embed loader: turns every `.rendezvous-embed[data-src]` placeholder into a
+ * booking widget in its own shadow root, with no iframe.
+ *
+ *   <div class="rendezvous-embed" data-src="https://APP/meetings/alice-martin/demo"></div>
+ *   <script src="https://APP/embed/v1/embed.js" async></script>
+ *
+ * It loads the Brython runtime and the widget once per page (reusing a Brython the page
+ * already has, never running the page's own Python), mounts placeholders added later too
+ * (MutationObserver), and dispatches `rendezvous:ready` / `rendezvous:booked` on each
+ * placeholder. When the page's Content-Security-Policy forbids eval (Brython needs it), each
+ * placeholder shows a plain link to the hosted booking page instead.
+ */
+(function (root, factory) {
+  "use strict";
+  var api = factory(root);
+  if (typeof module === "object" && module.exports) {
+    module.exports = api;
+  } else if (root && root.document) {
+    api.start(root);
+  }
+})(typeof window !== "undefined" ? window : undefined, function () {
+  "use strict";
+
+  // Replaced by the server with the built files' URLs: {brython_js, widget_js, widget_css}.
+  var ASSETS = /*__RENDEZVOUS_ASSETS__*/null;
+  var SELECTOR = ".rendezvous-embed[data-src]";
+  var PREFILL = ["first_name", "last_name", "email"];
+  var VERSION = "1";
+
+  /** `https://app/meetings/alice/demo` → where the API is and which link or booking. */
+  function parseSrc(src, base) {
+    var url;
+    try {
+      url = new URL(src, base);
+    } catch (e) {
+      return null;
+    }
+    var match = url.pathname.match(/^\/meetings\/(.+?)\/?$/);
+    if (!match || (url.protocol !== "https:" && url.protocol !== "http:")) return null;
+    var result = { origin: url.origin, apiBase: url.origin + "/api/v1/public", href: url.href };
+    var manage = match[1].match(/^manage\/([^/]+)$/);
+    if (manage) {
+      result.manageToken = decodeURIComponent(manage[1]);
+    } else {
+      result.slug = match[1];
+    }
+    return result;
+  }
+
+  /** Prefill from `data-first-name`… on the placeholder, else the page's `?first_name=`… */
+  function prefillFrom(dataset, search) {
+    var params = new URLSearchParams(search || "");
+    var prefill = {};
+    PREFILL.forEach(function (key) {
+      var camel = key.replace(/_([a-z])/g, function (_, c) { return c.toUpperCase(); });
+      var value = (dataset && dataset[camel]) || params.get(key) || "";
+      prefill[key] = String(value).slice(0, 254);
+    });
+    return prefill;
+  }
+
+  /** The host page's `utm_*` parameters, sent with the booking. */
+  function utmFrom(search) {
+    var params = new URLSearchParams(search || "");
+    var utm = {};
+    ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"].forEach(function (k) {
+      var value = params.get(k);
+      if (value) utm[k] = value.slice(0, 200);
+    });
+    return utm;
+  }
+
+  /** Whether this page lets scripts evaluate code (Brython compiles Python to JS at run time). */
+  function evalAllowed() {
+    try {
+      return new Function("return 1")() === 1; // eslint-disable-line no-new-func
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function loadScript(doc, src) {
+    return new Promise(function (resolve, reject) {
+      var script = doc.createElement("script");
+      script.src = src;
+      script.async = true;
+      script.onload = resolve;
+      script.onerror = function () { reject(new Error("could not load " + src)); };
+      (doc.head || doc.documentElement).appendChild(script);
+    });
+  }
+
+  function start(win) {
+    var doc = win.document;
+    if (win.Rendezvous && win.Rendezvous.version) return win.Rendezvous; // loaded twice
+    var assets = ASSETS;
+    var runtime = null; // one promise per page: Brython + the widget, loaded once
+
+    function loadRuntime() {
+      if (runtime) return runtime;
+      runtime = Promise.resolve().then(function () {
+        if (!assets) throw new Error("Rendezvous: asset manifest missing");
+        var brython = win.__BRYTHON__ && win.__BRYTHON__.runPythonSource
+          ? null
+          : loadScript(doc, assets.brython_js);
+        return Promise.resolve(brython);
+      }).then(function () {
+        if (win.__rendezvous_mount__) return null;
+        return loadScript(doc, assets.widget_js).then(function () {
+          win.__BRYTHON__.runPythonSource("import rendezvous_widget", { id: "rendezvous_boot" });
+          if (!win.__rendezvous_mount__) throw new Error("Rendezvous: widget did not start");
+        });
+      });
+      return runtime;
+    }
+
+    function fallback(container, placeholder, href) {
+      container.textContent = "";
+      var link = doc.createElement("a");
+      link.href = href;
+      link.className = "rdv-fallback";
+      link.textContent = placeholder.getAttribute("data-fallback-text") || "Book a meeting";
+      link.target = "_blank";
+      link.rel = "noopener";
+      container.appendChild(link);
+    }
+
+    function emit(placeholder, name, detail) {
+      var event = new win.CustomEvent("rendezvous:" + name, {
+        detail: detail == null ? null : detail,
+        bubbles: true,
+        composed: true,
+      });
+      placeholder.dispatchEvent(event);
+    }
+
+    function mount(placeholder) {
+      if (!placeholder || placeholder.__rendezvous) return placeholder && placeholder.__rendezvous;
+      var target = parseSrc(placeholder.getAttribute("data-src"), doc.baseURI);
+      if (!target) return null;
+      var shadow = placeholder.shadowRoot || placeholder.attachShadow({ mode: "open" });
+      shadow.textContent = "";
+      if (assets && assets.widget_css) {
+        var css = doc.createElement("link");
+        css.rel = "stylesheet";
+        css.href = assets.widget_css;
+        shadow.appendChild(css);
+      }
+      var container = doc.createElement("div");
+      container.className = "rdv-root rdv-loading";
+      container.setAttribute("aria-busy", "true");
+      shadow.appendChild(container);
+      var state = { container: container, target: target };
+      placeholder.__rendezvous = state;
+
+      if (!evalAllowed()) {
+        fallback(container, placeholder, target.href);
+        state.fallback = true;
+        return state;
+      }
+      var options = {
+        apiBase: target.apiBase,
+        slug: target.slug || null,
+        manageToken: placeholder.getAttribute("data-manage-token") || target.manageToken || null,
+        pageUrl: target.href,
+        prefill: prefillFrom(placeholder.dataset, win.location.search),
+        utm: utmFrom(win.location.search),
+        emit: function (name, detail) { emit(placeholder, name, detail); },
+      };
+      state.ready = loadRuntime().then(function () {
+        win.__rendezvous_mount__(container, options);
+      }).catch(function (error) {
+        if (win.console) win.console.error(error);
+        fallback(container, placeholder, target.href);
+        state.fallback = true;
+      });
+      return state;
+    }
+
+    function scan(node) {
+      if (!node || node.nodeType !== 1) return;
+      if (node.matches && node.matches(SELECTOR)) mount(node);
+      if (node.querySelectorAll) {
+        Array.prototype.forEach.call(node.querySelectorAll(SELECTOR), mount);
+      }
+    }
+
+    // A CSP that forbids eval reports itself; placeholders mounted before that still fall back.
+    doc.addEventListener("securitypolicyviolation", function (event) {
+      if (String(event.violatedDirective || event.effectiveDirective).indexOf("script-src") !== 0) return;
+      if (String(event.blockedURI) !== "eval") return;
+      Array.prototype.forEach.call(doc.querySelectorAll(SELECTOR), function (el) {
+        var state = el.__rendezvous;
+        if (state && !state.fallback) fallback(state.container, el, state.target.href);
+      });
+    });
+
+    var api = { version: VERSION, mount: mount };
+    win.Rendezvous = api;
+    scan(doc.documentElement);
+    new win.MutationObserver(function (records) {
+      records.forEach(function (record) {
+        Array.prototype.forEach.call(record.addedNodes, scan);
+      });
+    }).observe(doc.documentElement, { childList: true, subtree: true });
+    return api;
+  }
+
+  return {
+    parseSrc: parseSrc,
+    prefillFrom: prefillFrom,
+    utmFrom: utmFrom,
+    evalAllowed: evalAllowed,
+    start: start,
+    setAssets: function (value) { ASSETS = value; },
+  };
+});

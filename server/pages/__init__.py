@@ -1,0 +1,1 @@
+"""Pages a visitor opens: the hosted booking page, the manage page, the embed loader (SPEC §10)."""

@@ -1,0 +1,122 @@
+"""The hosted booking page and the manage page are thin shells around the same widget.
+
+Both put one embed placeholder on a page and load ``/embed/v1/embed.js``, exactly as a
+customer's web page would: one UI, not two. The loader and the built widget files are served
+from here, gzipped when the browser accepts it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import mimetypes
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+
+from server.assets import BUILD, load_manifest
+from server.db import get_session
+from server.errors import NotFound
+from server.links.services import get_public_link
+
+__all__ = ["CSP", "bp"]
+
+bp = Blueprint("pages", __name__, template_folder="templates")
+
+LOADER = Path(__file__).resolve().parents[2] / "embed" / "embed.js"
+ASSETS_PLACEHOLDER = "/*__RENDEZVOUS_ASSETS__*/null"
+YEAR = 365 * 24 * 3600
+
+#: Brython compiles Python to JavaScript in the page, so scripts need 'unsafe-eval'.
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: https:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _page(template: str, **context: object) -> Response:
+    response = Response(render_template(template, **context))
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    return response
+
+
+@bp.get("/meetings/<slug:slug>")
+def booking_page(slug: str) -> Response:
+    """The share link (E1): the link's booking widget on a page of its own.
+
+    :raise 404: no link has this slug.
+    """
+    try:
+        link = get_public_link(get_session(), slug)
+    except NotFound:
+        abort(404, "No meeting link at this address.")
+    base = current_app.config["RENDEZVOUS_BASE_URL"]
+    return _page(
+        "pages/booking.html",
+        link=link,
+        host_names=", ".join(h.user.name for h in link.hosts),
+        page_url=f"{base}/meetings/{link.slug}",
+    )
+
+
+@bp.get("/meetings/manage/<token>")
+def manage_page(token: str) -> Response:
+    """Where the invitation's links lead: see, reschedule or cancel one booking."""
+    if len(token) > 128:
+        abort(404)
+    base = current_app.config["RENDEZVOUS_BASE_URL"]
+    return _page("pages/manage.html", token=token, page_url=f"{base}/meetings/manage/{token}")
+
+
+def _gzipped(body: bytes, mimetype: str, max_age: int) -> Response:
+    accepts = "gzip" in request.headers.get("Accept-Encoding", "")
+    response = Response(gzip.compress(body, 9) if accepts else body, mimetype=mimetype)
+    if accepts:
+        response.headers["Content-Encoding"] = "gzip"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@cache
+def _loader_source(mtime: float, manifest: str) -> bytes:
+    return LOADER.read_text().replace(ASSETS_PLACEHOLDER, manifest, 1).encode()
+
+
+@bp.get("/embed/v1/embed.js")
+def embed_loader() -> Response:
+    """The loader the snippet loads, with the built files' addresses written in.
+
+    Its URL is fixed, so it is cached for five minutes only; the files it names are hashed.
+    """
+    manifest = load_manifest()
+    if manifest is None:
+        abort(503, "The widget is not built; run 'rendezvous build-assets'.")
+    base = current_app.config["RENDEZVOUS_BASE_URL"]
+    urls = {name: f"{base}/widget/static/{path}" for name, path in manifest.items()}
+    body = _loader_source(LOADER.stat().st_mtime, json.dumps(urls, sort_keys=True))
+    return _gzipped(body, "text/javascript", 300)
+
+
+@bp.get("/widget/static/build/<name>")
+def built_file(name: str) -> Response:
+    """A content-hashed build output: cached for a year, sent gzipped when accepted."""
+    path = (BUILD / name).resolve()
+    if path.parent != BUILD.resolve() or not path.is_file() or name.endswith(".gz"):
+        abort(404)
+    mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    packed = Path(f"{path}.gz")
+    if "gzip" in request.headers.get("Accept-Encoding", "") and packed.is_file():
+        response = send_file(packed, mimetype=mimetype, max_age=YEAR, conditional=True)
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = send_file(path, mimetype=mimetype, max_age=YEAR, conditional=True)
+    response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
