@@ -84,13 +84,27 @@ def demo() -> None:
     first = datetime.now(zone(user.timezone)).date() + timedelta(days=1)
     last = first + timedelta(days=13)
     prefix = user.meetings_prefix
+    sample = _write_sample_host_page(base, f"{prefix}/30min")
     click.echo(f"Host login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
+    click.echo(f"Booking page: {base}/meetings/{prefix}/30min")
+    click.echo(f"Sample host page with the embed code: {sample}")
     click.echo(f"Link config:  {base}/api/v1/public/links/{prefix}/30min")
     click.echo(
         f"Slots:        {base}/api/v1/public/links/{prefix}/30min/slots"
         f"?start={first}&end={last}&timezone=Europe/Paris"
     )
     click.echo(f"OpenAPI:      {base}/api/v1/openapi.json")
+
+
+def _write_sample_host_page(base: str, slug: str) -> str:
+    """A page like a customer's, with the embed snippet in it, to open in a browser."""
+    from pathlib import Path
+
+    template = Path(__file__).resolve().parent.parent / "snippets" / "examples" / "plain.html"
+    page = Path(current_app.instance_path) / "sample-host-page.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(template.read_text().replace("{{APP}}", base).replace("{{SLUG}}", slug))
+    return str(page)
 
 
 @main.command("serve")
