@@ -1,0 +1,395 @@
+"""One widget per mount: its state, the frame (header, body) and the moves between views.
+
+Views: loading skeleton → pick (calendar and times) → form → confirmation; or, with a manage
+token, the booking → cancel, or pick a new time. All state lives on the instance. Only what
+the first calendar needs is imported up front; the rest loads when idle or when first used.
+"""
+
+from browser import window
+from javascript import NULL, UNDEFINED
+
+from . import api, calendar, dates, times
+from .dom import add, clear, h, on
+from .i18n import translator
+
+UTM = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+_count = [0]
+
+
+def opt(obj, name):
+    """An option of the loader's JS object; None when missing, null or empty.
+
+    (Not ``if v``: Brython finds some JS objects, such as a Promise, false.)
+    """
+    v = getattr(obj, name, None) if obj is not None else None
+    return None if v is None or v is NULL or v is UNDEFINED or v == "" else v
+
+
+def strings_of(obj):
+    try:
+        return {str(k): str(v) for k, v in dict(obj).items() if v} if obj is not None else {}
+    except Exception:
+        return {}
+
+
+class Widget:
+    def __init__(self, root, options):
+        _count[0] += 1
+        self.id = "rdv" + str(_count[0])
+        self.root = root
+        self.options = options
+        self.base = str(opt(options, "apiBase") or "/api/v1/public").rstrip("/")
+        self.slug = opt(options, "slug")
+        self.token = opt(options, "manageToken")
+        self.preload = opt(options, "preload")
+        self.prefill = strings_of(opt(options, "prefill"))
+        self.utm = {k: v[:200] for k, v in strings_of(opt(options, "utm")).items() if k in UTM}
+        self._ = translator(None)
+        self.zone = dates.visitor_zone()
+        self.today = dates.today(self.zone)
+        self.cache = {}
+        self.cfg = self.booking = self.moving = None
+        self.day = self.focus_day = self.month = self.slots_error = self.view = None
+        self.ready = False
+        root.setAttribute("role", "region")
+        root.setAttribute("aria-label", "Rendezvous")
+        if self.token:
+            self.go("manage", "start")
+        else:
+            self.start()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def emit(self, name, detail=NULL):
+        f = opt(self.options, "emit")
+        if f is not None:
+            f(name, detail)
+
+    def go(self, module, name, *args):
+        """``module.name(self, *args)``, importing the module on first use."""
+        return getattr(__import__("rendezvous_widget." + module, fromlist=[name]), name)(
+            self, *args
+        )
+
+    def problem(self, status, err=None):
+        return self.go("controls", "problem", status, err)
+
+    def fatal(self, status, err, retry):
+        self.go("controls", "fatal", status, err, retry)
+
+    def skeleton(self):
+        clear(self.root).setAttribute("aria-busy", "true")
+        add(
+            self.root,
+            h(
+                "div",
+                {"class": "rdv-skel"},
+                h("p", {"class": "rdv-sr", "role": "status"}, self._("Loading…")),
+                h("div", {"class": "rdv-skel-head", "aria-hidden": "true"}, h("i"), h("b")),
+                h(
+                    "div",
+                    {"class": "rdv-skel-grid", "aria-hidden": "true"},
+                    [h("i") for _ in range(35)],
+                ),
+            ),
+        )
+
+    # -- loading the link -------------------------------------------------------------------
+
+    def start(self):
+        """The link config and ten weeks of slots, asked at once; the calendar shows when both
+        are in."""
+        self.skeleton()
+        got = {}
+        end = dates.add_days(self.today, 69)
+
+        def both():
+            if "cfg" in got and "slots" in got:
+                self.setup(got["cfg"])
+                if got["slots"]:
+                    self.store(got["slots"], self.today, end)
+                if self.cfg.get("mode") == "request":
+                    self.go("request", "show")
+                else:
+                    self.show_pick()
+
+        def cfg(data, _t):
+            got["cfg"] = data
+            both()
+
+        def slots(data, _t):
+            got["slots"] = data
+            both()
+
+        def slots_failed(status, err):
+            got["slots"] = None
+            both()
+
+        api.get(
+            self.base,
+            "/links/" + self.slug,
+            cfg,
+            lambda status, err: self.fatal(status, err, self.start),
+            self.preload,
+        )
+        api.get(
+            self.base, self.slots_path(None, self.today, end), slots, slots_failed, self.preload
+        )
+
+    def setup(self, cfg):
+        self.cfg = cfg
+        self.slug = cfg["slug"]
+        self._ = translator(cfg.get("strings"))
+        locale = cfg.get("locale") or "en-US"
+        self.fm = dates.Formats(locale)
+        self.week_start = dates.week_start(locale)
+        self.duration = self.moving["duration"] if self.moving else cfg["durations"][0]
+        self.root.setAttribute("lang", cfg.get("language") or "en")
+        self.theme((cfg.get("branding") or {}).get("accent_color"))
+        self.frame()
+
+    def frame(self):
+        cfg = self.cfg
+        hosts = cfg.get("hosts") or []
+        names = ", ".join(x["name"] for x in hosts if x.get("name"))
+        photo = cfg.get("photo_url") or (hosts[0].get("photo_url") if len(hosts) == 1 else None)
+        logo = (cfg.get("branding") or {}).get("logo_url")
+        tid = self.id + "-title"
+        self.meta = h("p", {"class": "rdv-meta"})
+        if photo:
+            face = h("img", {"class": "rdv-photo", "src": photo, "alt": ""})
+        else:
+            initials = "".join(p[0] for p in names.split(" ")[:2] if p).upper() or "•"
+            face = h("span", {"class": "rdv-photo rdv-initials", "aria-hidden": "true"}, initials)
+        head = h(
+            "header",
+            {"class": "rdv-head"},
+            h("img", {"class": "rdv-logo", "src": logo, "alt": ""}) if logo else None,
+            h(
+                "div",
+                {"class": "rdv-who"},
+                face,
+                h(
+                    "div",
+                    None,
+                    h("p", {"class": "rdv-host"}, names),
+                    h("h2", {"id": tid, "class": "rdv-title"}, cfg.get("title") or ""),
+                    self.meta,
+                ),
+            ),
+        )
+        self.body = h("div", {"class": "rdv-body"})
+        clear(self.root).removeAttribute("aria-busy")
+        self.root.removeAttribute("aria-label")
+        self.root.setAttribute("aria-labelledby", tid)
+        add(self.root, [head, self.body])
+        self.update_meta()
+
+    def update_meta(self):
+        bits = ["◷ " + self.fm.number(self.duration, "minute")]
+        if self.cfg.get("location"):
+            bits.append("⌖ " + self.cfg["location"])
+        self.meta.textContent = "   ".join(bits)
+
+    def theme(self, color):
+        """The account's accent, a text colour that reads on it, and an ink that reads on white."""
+        rgb = hex_rgb(color) or (47, 111, 237)
+        white, black = (255, 255, 255), (17, 17, 17)
+        soft = mix(rgb, white, 0.12)
+        ink = rgb
+        while contrast(ink, soft) < 4.6:
+            ink = mix(ink, (0, 0, 0), 0.85)
+        on_accent = white if contrast(rgb, white) >= contrast(rgb, black) else black
+        for name, c in (("accent", rgb), ("on-accent", on_accent), ("soft", soft), ("ink", ink)):
+            self.root.style.setProperty(
+                "--rdv-" + name, "rgb(" + ",".join(str(round(x)) for x in c) + ")"
+            )
+
+    # -- slots: a cache per duration and zone of {date: [starts]} and the ranges fetched -----
+
+    def key(self):
+        return str(self.duration) + "|" + self.zone
+
+    def slots_path(self, duration, lo, hi):
+        q = "?start=" + lo + "&end=" + hi + "&timezone=" + window.encodeURIComponent(self.zone)
+        return (
+            "/links/"
+            + self.slug
+            + "/slots"
+            + q
+            + ("&duration=" + str(duration) if duration else "")
+        )
+
+    def store(self, data, lo, hi):
+        key = str(data["duration"]) + "|" + data["timezone"]
+        c = self.cache.setdefault(key, {"days": {}, "ranges": [], "busy": set()})
+        days = c["days"]
+        for s in [s for s in days if lo <= s <= hi]:
+            del days[s]
+        for s in data["slots"]:
+            days.setdefault(s[:10], []).append(s)
+        c["ranges"].append((lo, hi))
+
+    def span(self):
+        y, m = self.month
+        return max(dates.iso(y, m, 1), self.today), dates.iso(y, m, dates.days_in_month(y, m))
+
+    def covered(self, lo, hi):
+        c = self.cache.get(self.key())
+        return c if c and any(a <= lo and hi <= b for a, b in c["ranges"]) else None
+
+    def days(self):
+        """The visible month's ``{date: [starts]}``; None while it loads."""
+        lo, hi = self.span()
+        if hi < lo:
+            return {}
+        c = self.covered(lo, hi)
+        return c["days"] if c else None
+
+    def slots_for(self, day):
+        c = self.covered(day, day)
+        return (c["days"].get(day) or []) if c else None
+
+    def need(self):
+        """Fetch the visible month's slots unless they are known or on their way."""
+        lo, hi = self.span()
+        if hi < lo or self.covered(lo, hi):
+            return
+        key, tag = self.key(), lo + hi
+        c = self.cache.setdefault(key, {"days": {}, "ranges": [], "busy": set()})
+        if tag in c["busy"]:
+            return
+        c["busy"].add(tag)
+        self.slots_error = None
+
+        def done(data, _t):
+            c["busy"].discard(tag)
+            self.store(data, lo, hi)
+            if self.key() == key:
+                self.refresh()
+
+        def failed(status, err):
+            c["busy"].discard(tag)
+            if self.key() == key:
+                self.slots_error = (status, err)
+                self.refresh()
+
+        api.get(self.base, self.slots_path(self.duration, lo, hi), done, failed)
+        if self.view == "pick":
+            calendar.render(self)
+
+    # -- the pick view ----------------------------------------------------------------------
+
+    def can_show(self, y, m):
+        ty, tm, _ = dates.ymd(self.today)
+        return 0 <= (y - ty) * 12 + m - tm <= 12
+
+    def show_pick(self, alert=None):
+        _ = self._
+        self.view = "pick"
+        if self.month is None:
+            c = self.cache.get(self.key())
+            open_days = sorted(
+                s for s, v in (c["days"] if c else {}).items() if v and s >= self.today
+            )
+            y, m, _d = dates.ymd(open_days[0] if open_days else self.today)
+            self.month = (y, m)
+        body = clear(self.body)
+        if self.moving:
+            add(
+                body,
+                [
+                    self.go("controls", "back", lambda: self.go("manage", "show")),
+                    h("p", {"class": "rdv-lead"}, _("Pick a new time for your meeting.")),
+                ],
+            )
+        if alert:
+            add(body, h("p", {"class": "rdv-alert", "role": "alert", "tabindex": "-1"}, alert))
+        if len(self.cfg["durations"]) > 1 and not self.moving:
+            add(body, self.go("controls", "duration_picker"))
+        sid = self.id + "-tz"
+        self.zone_select = h(
+            "select",
+            {"id": sid, "class": "rdv-select"},
+            h("option", {"value": self.zone}, self.zone.replace("_", " ")),
+        )
+        self.zones_full = False
+        on(self.zone_select, "focus", lambda ev: self.go("controls", "fill_zones"))
+        on(
+            self.zone_select,
+            "change",
+            lambda ev: self.go("controls", "set_zone", self.zone_select.value),
+        )
+        zone = h(
+            "div", {"class": "rdv-tz"}, h("label", {"for": sid}, _("Time zone")), self.zone_select
+        )
+        self.times = h("div", {"class": "rdv-times"})
+        add(
+            body,
+            h(
+                "div",
+                {"class": "rdv-cols"},
+                h("div", {"class": "rdv-left"}, calendar.build(self), zone),
+                self.times,
+            ),
+        )
+        self.refresh()
+        self.need()
+
+    def refresh(self, focus_times=False):
+        if self.view != "pick":
+            return
+        calendar.render(self)
+        times.render(self, focus_times)
+        if not self.ready and self.days() is not None:
+            self.ready = True
+            self.emit("ready")
+            window.setTimeout(self.idle, 30)
+
+    def idle(self):
+        """Once the calendar is up: the full zone list, and the form compiled ahead of the click."""
+        self.go("controls", "fill_zones")
+        self.go("keys", "warm")
+        self.go("form", "warm")
+
+    def set_month(self, y, m, focus=False):
+        self.month = (y, m)
+        calendar.render(self, focus)
+        self.need()
+
+    def pick_day(self, day):
+        self.day = self.focus_day = day
+        calendar.render(self)
+        times.render(self, True)
+
+    def choose(self, start):
+        self.start_at = start
+        self.go("manage", "confirm_move") if self.moving else self.go("form", "show")
+
+
+def hex_rgb(color):
+    c = (color or "").strip().lstrip("#")
+    if len(c) == 3:
+        c = "".join(x + x for x in c)
+    try:
+        return (int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)) if len(c) == 6 else None
+    except ValueError:
+        return None
+
+
+def mix(a, b, t):
+    """``t`` of ``a``, the rest of ``b``."""
+    return tuple(a[i] * t + b[i] * (1 - t) for i in range(3))
+
+
+def luminance(rgb):
+    def ch(v):
+        v /= 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * ch(rgb[0]) + 0.7152 * ch(rgb[1]) + 0.0722 * ch(rgb[2])
+
+
+def contrast(a, b):
+    la, lb = luminance(a), luminance(b)
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
