@@ -15,6 +15,7 @@ from server.bookings.models import Booking
 from server.clock import utcnow
 from server.db import get_session
 from server.errors import ValidationFailed
+from server.i18n import catalog_messages
 from server.links.models import BookingLink
 from server.links.services import get_public_link
 from server.links.slots import offered_slots
@@ -83,6 +84,7 @@ def link_config(slug: str) -> dict[str, Any]:
         "form": link.form,
         "consent": _public_consent(link.consent or {}),
         "mode": "book",
+        "strings": catalog_messages(link.language, "widget"),
     }
 
 

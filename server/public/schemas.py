@@ -71,6 +71,11 @@ class PublicLinkSchema(Schema):
     form = fields.List(fields.Dict())
     consent = fields.Dict()
     mode = fields.String(metadata={"description": "'book', or 'request' when calendars fail"})
+    strings = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "the widget's strings in the link's language, {msgid: text}"},
+    )
 
 
 class BookingRequestSchema(Schema):

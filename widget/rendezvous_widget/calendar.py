@@ -2,7 +2,6 @@
 
 from . import dates
 from .dom import active, add, button, clear, h, inside, on
-from .i18n import plural
 
 
 def build(w):
@@ -59,11 +58,12 @@ def render(w, focus=False):
         count = len(days.get(s) or []) if days else 0
         label = w.fm.day(s)
         if days is not None:
-            label += ", " + (
-                plural(_, "{n} time available", "{n} times available", count, w.fm.number)
-                if count
-                else _("No times available")
-            )
+            if count == 1:
+                label += ", " + _("1 time available")
+            elif count:
+                label += ", " + _("{n} times available").replace("{n}", w.fm.number(count))
+            else:
+                label += ", " + _("No times available")
         cells.append(
             h(
                 "td",

@@ -6,6 +6,21 @@ from . import api
 from .dom import add, clear, h, on
 
 IDENTITY = ("first_name", "last_name", "email")
+N_ = str  # marks msgids that arrive as data: default labels, the server's field messages
+KNOWN = (
+    N_("First name"),
+    N_("Last name"),
+    N_("Email"),
+    N_("Phone"),
+    N_("Company"),
+    N_("Name"),
+    N_("Message"),
+    N_("Preferred times"),
+    N_("Not a valid email address."),
+    N_("Missing data for required field."),
+    N_("Please agree to the processing of your data to book."),
+    N_("Pick one of the offered options."),
+)
 
 
 def warm(w):

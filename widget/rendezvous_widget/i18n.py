@@ -1,4 +1,8 @@
-"""Widget strings: msgids are English; the link config carries the translations."""
+"""Widget strings: msgids are English; the link config carries their translations.
+
+Placeholders are replaced after lookup (``_("{n} times available").replace("{n}", …)``), so
+the msgid stays a literal that ``pybabel extract -k _`` finds.
+"""
 
 
 def translator(strings):
@@ -8,8 +12,3 @@ def translator(strings):
         return strings.get(msgid) or msgid
 
     return _
-
-
-def plural(_, one, many, n, num=str):
-    """``one`` when n == 1, else ``many``; ``{n}`` is replaced by the formatted number."""
-    return _(one if n == 1 else many).replace("{n}", num(n))
