@@ -186,10 +186,15 @@ class Widget:
         self.update_meta()
 
     def update_meta(self):
-        bits = ["◷ " + self.fm.number(self.duration, "minute")]
-        if self.cfg.get("location"):
-            bits.append("⌖ " + self.cfg["location"])
-        self.meta.textContent = "   ".join(bits)
+        where = self.cfg.get("location")
+        clear(self.meta)
+        add(
+            self.meta,
+            [
+                h("span", {"class": "rdv-dur"}, self.fm.number(self.duration, "minute")),
+                h("span", {"class": "rdv-loc"}, where) if where else None,
+            ],
+        )
 
     def theme(self, color):
         """The account's accent, a text colour that reads on it, and an ink that reads on white."""
@@ -335,6 +340,8 @@ class Widget:
         )
         self.refresh()
         self.need()
+        if self.ready:
+            self.go("controls", "fill_zones")
 
     def refresh(self, focus_times=False):
         if self.view != "pick":

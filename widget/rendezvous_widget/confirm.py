@@ -15,9 +15,12 @@ def details(w, b):
         (_("With"), (b.get("host") or {}).get("name")),
         (_("Where"), b.get("location") or w.cfg.get("location")),
     ]
-    return h(
-        "dl", {"class": "rdv-details"}, [[h("dt", None, k), h("dd", None, v)] for k, v in rows if v]
-    )
+    cells = [
+        [h("dt", None, k), h("dd", {"class": "rdv-cap"} if k == rows[1][0] else None, v)]
+        for k, v in rows
+        if v
+    ]
+    return h("dl", {"class": "rdv-details"}, cells)
 
 
 def show(w, b, sent=None, heading=None):

@@ -66,16 +66,16 @@ def fill_zones(w):
     if w.zones_full or w.view != "pick":
         return
     w.zones_full = True
-    names = set(ZONES.split(" ")) | {w.zone, w.cfg.get("timezone") or "UTC"}
-    rows = []
-    for z in names:
-        off = dates.zone_offset(z)
-        rows.append((minutes(off), z.split("/")[-1].replace("_", " ") + " (" + off + ")", z))
-    rows.sort()
-    add(
-        clear(w.zone_select),
-        [h("option", {"value": z, "selected": z == w.zone}, label) for _m, label, z in rows],
-    )
+    rows = getattr(w, "zone_rows", None)
+    if rows is None or w.zone not in [r[2] for r in rows]:
+        rows = []
+        for z in set(ZONES.split(" ")) | {w.zone, w.cfg.get("timezone") or "UTC"}:
+            off = dates.zone_offset(z)
+            rows.append((minutes(off), z.split("/")[-1].replace("_", " ") + " (" + off + ")", z))
+        rows.sort()
+        w.zone_rows = rows
+    options = [h("option", {"value": z, "selected": z == w.zone}, label) for _m, label, z in rows]
+    add(clear(w.zone_select), options)
     w.zone_select.value = w.zone
 
 

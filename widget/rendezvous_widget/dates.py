@@ -94,8 +94,9 @@ class Formats:
         f = self.cache.get(key)
         if f is None:
             opts["timeZone"] = zone
-            if "hour" in opts and self.hc:
+            if "hour" in opts and self.hc:  # 12 or 24 hours as the locale says; 24 → "09:15"
                 opts["hourCycle"] = self.hc
+                opts["hour"] = "numeric" if self.hc in ("h11", "h12") else "2-digit"
             f = self.cache[key] = Intl.DateTimeFormat.new(self.locale, opts)
         return f
 

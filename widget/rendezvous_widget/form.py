@@ -90,7 +90,9 @@ def question(w, q):
     if kind == "checkbox":
         ctl = h("input", dict(attrs, type="checkbox"))
         row = h(
-            "div", {"class": "rdv-field rdv-check"}, h("label", {"for": fid}, ctl, " ", label, mark)
+            "div",
+            {"class": "rdv-field rdv-check"},
+            h("label", {"for": fid}, ctl, h("span", None, label, mark)),
         )
     else:
         if kind == "long_text":
@@ -174,7 +176,7 @@ def check(w, q, v):
         at = v.find("@")
         if at < 1 or "." not in v[at + 2 : -1] or " " in v:
             return _("Enter a valid email address.")
-    if kind == "number" and str(window_number(v)) == "nan":
+    if kind == "number" and number(v) is None:
         return _("Enter a number.")
     if kind == "phone" and (
         len([c for c in v if c.isdigit()]) < 5 or any(c not in "0123456789+-(). /" for c in v)
@@ -183,11 +185,15 @@ def check(w, q, v):
     return None
 
 
-def window_number(v):
+def number(v):
+    """ "12" → 12, "2,5" → 2.5; None when it isn't a (sensible) number."""
     try:
-        return float(v.replace(",", "."))
+        f = float(v.replace(",", ".").replace(" ", ""))
     except ValueError:
-        return float("nan")
+        return None
+    if f != f or abs(f) > 1e15:
+        return None
+    return f if "." in v or "," in v else int(f)
 
 
 def show_error(w, key, msg):
@@ -222,10 +228,9 @@ def collect(w):
             subs[key[4:]] = v
         elif key == "consent.processing":
             consent["processing"] = v
-        elif (q.get("type") or "text") == "number" and v != "":
-            body["answers"][key] = (
-                window_number(v) if "." in v or "," in v else int(window_number(v))
-            )
+        elif (q.get("type") or "text") == "number":
+            if v != "" and not msg:
+                body["answers"][key] = number(v)
         elif v != "" and v is not False:
             body["answers"][key] = v
     if consent:

@@ -51,7 +51,12 @@ def show(w, note=None):
     add(body, w.go("confirm", "details", b))
     w.actions = h("div", {"class": "rdv-actions"})
     if b["status"] == "cancelled":
-        add(body, h("p", {"class": "rdv-lead"}, _("This meeting was cancelled.")))
+        if not note:
+            add(body, h("p", {"class": "rdv-lead"}, _("This meeting was cancelled.")))
+        page = w.base.replace("/api/v1/public", "/meetings/") + (b.get("link") or {}).get(
+            "slug", ""
+        )
+        add(w.actions, h("a", {"class": "rdv-btn", "href": page}, _("Book another time")))
     elif window.Date.new(b["start"]).getTime() > window.Date.now():
         add(
             w.actions,
