@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test bench lint db demo postgres clean
+.PHONY: run test bench lint db demo assets postgres chromium node clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,14 +26,23 @@ db: $(VENV)/.installed
 demo: db
 	$(BIN)/rendezvous demo
 
-## make run: install, migrate the SQLite database under instance/, load the demo, serve.
-run: demo
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C stops)"
-	RENDEZVOUS_BASE_URL=http://$(HOST):$(PORT) $(BIN)/rendezvous serve --bind $(HOST):$(PORT)
+## the widget bundle: brython.js, the packaged widget, its CSS (hashed, gzipped)
+assets: $(VENV)/.installed
+	$(BIN)/rendezvous build-assets
+
+## make run: install, migrate the SQLite database under instance/, load the demo, serve, and
+## send mail with `rendezvous worker` beside the server (.eml files under instance/mail/).
+run: assets demo
+	@echo "Serving on http://$(HOST):$(PORT)/ with the outbox worker beside it (Ctrl-C stops both)"
+	@export RENDEZVOUS_BASE_URL=http://$(HOST):$(PORT); \
+		$(BIN)/rendezvous worker & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/rendezvous serve --bind $(HOST):$(PORT)
 
 ## make test: install test dependencies, make sure PostgreSQL is up, run everything on both databases.
-test: $(VENV)/.installed-test postgres
+test: $(VENV)/.installed-test postgres chromium node assets
 	$(BIN)/ruff check .
+	npm test --silent
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 postgres:
@@ -43,8 +52,19 @@ postgres:
 	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
 		echo "PostgreSQL did not come up"; exit 1
 
+## Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@test -x /usr/bin/chromium || { echo "Chromium is missing: apt-get install chromium"; exit 1; }
+
+## node packages for the loader's tests and the browser tests (axe-core)
+node: node_modules/.installed
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 ## make bench: one JSON line per figure (name, median, unit).
-bench: $(VENV)/.installed-test postgres
+bench: $(VENV)/.installed-test postgres chromium node assets
 	@for script in tests/benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 lint: $(VENV)/.installed-test

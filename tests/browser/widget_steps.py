@@ -1,0 +1,63 @@
+"""Steps a visitor takes in the widget, shared by the browser tests.
+
+Playwright's CSS and role locators pierce open shadow roots, so these work on the hosted
+page and on any host page alike; ``scope`` narrows them to one placeholder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def pick_first_time(scope: Any) -> str:
+    """Open the first bookable day, choose its first time; returns the time's label."""
+    scope.locator(".rdv-day.rdv-open").first.click()
+    slot = scope.locator(".rdv-slot").first
+    slot.wait_for(timeout=15_000)
+    label = slot.inner_text()
+    slot.click()
+    return label
+
+
+def fill_details(
+    scope: Any, first: str = "Ada", last: str = "Lovelace", email: str = "ada@example.com"
+) -> None:
+    scope.get_by_label("First name").fill(first)
+    scope.get_by_label("Last name").fill(last)
+    scope.get_by_label("Email").fill(email)
+
+
+def confirm(scope: Any) -> None:
+    scope.get_by_role("button", name="Confirm booking").click()
+    scope.locator(".rdv-ok").wait_for(timeout=15_000)
+
+
+def book(scope: Any, email: str = "ada@example.com") -> str:
+    label = pick_first_time(scope)
+    fill_details(scope, email=email)
+    confirm(scope)
+    return label
+
+
+RECORD_EVENTS = """
+window.__events = [];
+for (const name of ['rendezvous:ready', 'rendezvous:booked']) {
+  document.addEventListener(name, (e) => window.__events.push(
+    {name: e.type, target: e.target.id || e.target.className, detail: e.detail}));
+}
+"""
+
+
+def record_events(page: Any) -> None:
+    page.add_init_script(RECORD_EVENTS)
+
+
+def events(page: Any, name: str) -> list[dict[str, Any]]:
+    return page.evaluate(f"window.__events.filter(e => e.name === 'rendezvous:{name}')")
+
+
+def wait_ready(page: Any, count: int = 1) -> None:
+    page.wait_for_function(
+        f"(window.__events || []).filter(e => e.name === 'rendezvous:ready').length >= {count}",
+        timeout=20_000,
+    )
