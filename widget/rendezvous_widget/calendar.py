@@ -9,12 +9,14 @@ def build(w):
     _ = w._
     w.month_title = h("h3", {"id": w.id + "-month", "class": "rdv-month", "aria-live": "polite"})
     w.prev = button(
-        "‹",
+        h("span", {"aria-hidden": "true"}, "‹"),
         lambda: w.go("keys", "step", -1),
         {"class": "rdv-nav", "aria-label": _("Previous month")},
     )
     w.next = button(
-        "›", lambda: w.go("keys", "step", 1), {"class": "rdv-nav", "aria-label": _("Next month")}
+        h("span", {"aria-hidden": "true"}, "›"),
+        lambda: w.go("keys", "step", 1),
+        {"class": "rdv-nav", "aria-label": _("Next month")},
     )
     w.grid = h("div", {"class": "rdv-gridbox"})
     return h(
