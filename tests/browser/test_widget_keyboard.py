@@ -1,0 +1,96 @@
+"""Booking with the keyboard alone (SPEC E2): the WAI-ARIA date grid with one tabbable day,
+focus moving to the first time, then the form, then the confirmation."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from tests.browser.widget_focus import focused, tab_until
+from tests.browser.widget_steps import events, record_events, wait_ready
+
+DAY_LABEL = re.compile(
+    r"^[A-Z][a-z]+day, [A-Z][a-z]+ \d{1,2}, \d{4}, "
+    r"(No times available|1 time available|\d+ times available)$"
+)
+
+
+def _open(page, examples_origin, link):
+    record_events(page)
+    page.goto(f"{examples_origin}/plain.html?slug={link['slug']}")
+    wait_ready(page)
+
+
+def _tabbable_days(page):
+    return page.locator(".rendezvous-embed .rdv-day[tabindex='0']")
+
+
+def test_keyboard_only_booking(page, examples_origin, make_live_link, live_app, live_host):
+    link = make_live_link()
+    _open(page, examples_origin, link)
+
+    day = tab_until(page, lambda f: f["date"])
+    assert _tabbable_days(page).count() == 1
+    for _ in range(40):
+        if not day["disabled"]:
+            break
+        page.keyboard.press("ArrowRight")
+        day = focused(page)
+    assert DAY_LABEL.match(day["label"]) and "times available" in day["label"]
+    page.keyboard.press("Enter")
+
+    first_time = focused(page)
+    assert "rdv-slot" in first_time["cls"]
+    page.keyboard.press("Enter")
+    assert focused(page)["tag"] == "h3"
+
+    for value in ("Ada", "Lovelace", "ada@example.com"):
+        page.keyboard.press("Tab")
+        page.keyboard.type(value)
+    page.keyboard.press("Tab")
+    assert focused(page)["text"] == "Confirm booking"
+    page.keyboard.press("Enter")
+
+    page.locator(".rendezvous-embed .rdv-ok").wait_for(timeout=15_000)
+    assert "booked" in focused(page)["text"]
+    booked = live_app.api("GET", f"/api/v1/bookings?link_id={link['id']}", live_host["token"]).json
+    assert [b["contact"]["email"] for b in booked] == ["ada@example.com"]
+    assert len(events(page, "booked")) == 1
+    assert page.js_errors == []
+
+
+def test_arrows_home_end_and_page_keys_move_the_one_tabbable_day(
+    page, examples_origin, make_live_link
+):
+    _open(page, examples_origin, make_live_link())
+    start = date.fromisoformat(tab_until(page, lambda f: f["date"])["date"])
+
+    def press(key):
+        page.keyboard.press(key)
+        now = focused(page)
+        assert _tabbable_days(page).count() == 1
+        assert _tabbable_days(page).get_attribute("data-date") == now["date"]
+        assert DAY_LABEL.match(now["label"]), now["label"]
+        return date.fromisoformat(now["date"])
+
+    assert press("ArrowRight") == start + timedelta(days=1)
+    assert press("ArrowDown") == start + timedelta(days=8)
+    assert press("ArrowLeft") == start + timedelta(days=7)
+    assert press("ArrowUp") == start
+    sunday = press("Home")  # en-US weeks start on Sunday
+    assert sunday.isoweekday() == 7 and timedelta(0) <= start - sunday < timedelta(days=7)
+    saturday = press("End")
+    assert saturday == sunday + timedelta(days=6)
+    later = press("PageDown")
+    assert (later.year * 12 + later.month) - (saturday.year * 12 + saturday.month) == 1
+    assert later.day == saturday.day or later.day < saturday.day  # clamped to the month's end
+    assert press("PageUp").month == saturday.month
+    assert page.js_errors == []
+
+
+def test_picking_a_day_moves_focus_to_its_first_time(page, examples_origin, make_live_link):
+    _open(page, examples_origin, make_live_link())
+    page.locator(".rendezvous-embed .rdv-day.rdv-open").nth(1).click()
+    now = focused(page)
+    assert "rdv-slot" in now["cls"]
+    assert now["text"] == page.locator(".rendezvous-embed .rdv-slot").first.inner_text()
