@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import sys
+import threading
 from datetime import datetime, timedelta
 
 import click
@@ -135,3 +138,39 @@ def build_assets_command() -> None:
 
     for name, path in build_assets().items():
         click.echo(f"{name}: widget/static/{path}")
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@click.option(
+    "--interval",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds between passes over the outbox.",
+)
+@with_appcontext
+def worker(once: bool, interval: float) -> None:
+    """Send the outbox's emails when due: over SMTP (RENDEZVOUS_SMTP_URL), or as .eml files
+    under RENDEZVOUS_MAIL_DIR. Several workers may run at once; SIGTERM stops one cleanly."""
+    from server.notifications.worker import Worker
+
+    try:
+        runner = Worker.from_app(current_app)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="RENDEZVOUS_SMTP_URL") from exc
+    smtp = current_app.config.get("RENDEZVOUS_SMTP_URL")
+    target = "SMTP" if smtp else current_app.config["RENDEZVOUS_MAIL_DIR"]
+    if once:
+        report = runner.drain()
+        click.echo(
+            f"Sent {report.sent}, retrying {report.retried}, failed {report.failed}, "
+            f"dropped {report.dropped} ({target})."
+        )
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"Worker: sending the outbox to {target} every {interval:g} s (SIGTERM stops).")
+    runner.run(stop, interval=interval)

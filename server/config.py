@@ -16,6 +16,7 @@ _DEFAULTS: dict[str, Any] = {
     "RENDEZVOUS_BASE_URL": "http://127.0.0.1:5000",
     "RENDEZVOUS_SMTP_URL": None,
     "RENDEZVOUS_MAIL_DIR": None,
+    "RENDEZVOUS_MAIL_FROM": None,  # the From address; no-reply@<host of BASE_URL> when unset
     "RENDEZVOUS_RATELIMIT_ENABLED": True,
     "RENDEZVOUS_RATELIMIT_STORAGE_URL": "memory://",
     "RENDEZVOUS_PUBLIC_RATE_LIMIT": "120 per minute",

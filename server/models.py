@@ -5,6 +5,7 @@ from server.bookings.models import Booking, BookingHost
 from server.contacts.models import Contact
 from server.db import Base
 from server.links.models import BookingLink, LinkDateOverride, LinkHost, LinkHours
+from server.notifications.models import OutboxMessage
 
 metadata = Base.metadata
 
@@ -18,6 +19,7 @@ __all__ = [
     "LinkDateOverride",
     "LinkHost",
     "LinkHours",
+    "OutboxMessage",
     "User",
     "metadata",
 ]

@@ -25,13 +25,14 @@ from sqlalchemy.engine import make_url
 
 from server import create_app
 from server.migrate import upgrade
+from tests.smtp import SmtpServer
 
 PG_ADMIN_URL = os.environ.get(
     "RENDEZVOUS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 TABLES = (
-    "booking_hosts, bookings, link_hours, link_date_overrides, link_hosts, booking_links, "
-    "api_tokens, contacts, users, accounts"
+    "outbox_messages, booking_hosts, bookings, link_hours, link_date_overrides, link_hosts, "
+    "booking_links, api_tokens, contacts, users, accounts"
 )
 
 
@@ -206,3 +207,11 @@ def make_link(client: FlaskClient, host: Host) -> Callable[..., dict[str, Any]]:
         return response.json
 
     return make
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 keeping what it receives (tests/smtp.py)."""
+    server = SmtpServer().start()
+    yield server
+    server.stop()

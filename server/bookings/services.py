@@ -32,6 +32,7 @@ from server.db import write_transaction
 from server.errors import ApiError, Conflict, NotFound, ValidationFailed
 from server.links.models import BookingLink
 from server.links.slots import busy_window, rules_for
+from server.notifications import outbox
 
 __all__ = [
     "BookingRequest",
@@ -182,6 +183,7 @@ def book(
             _hold(booking, free if link.type == "group" else [host_id])
             session.add(booking)
             session.flush()
+            outbox.booked(session, booking, manage_token=token, now=now)  # same commit (N1)
     except IntegrityError as exc:  # the database's overlap guard caught what slipped through
         raise SlotUnavailable() from exc
     return booking, token
@@ -213,21 +215,30 @@ def cancel(session: Session, booking: Booking, *, clock: Clock = utcnow) -> Book
     booking_id = booking.id
     with write_transaction(session):
         booking = session.get(Booking, booking_id, populate_existing=True) or _gone()
-        _ensure_changeable(booking, clock())
+        now = clock()
+        _ensure_changeable(booking, now)
         booking.status = "cancelled"
-        booking.cancelled_at = clock()
+        booking.cancelled_at = now
         booking.sequence += 1
         for held in booking.attendees:
             held.active = False
+        outbox.cancelled(session, booking, now=now)
     return booking
 
 
 def reschedule(
-    session: Session, booking: Booking, start: datetime, *, clock: Clock = utcnow
+    session: Session,
+    booking: Booking,
+    start: datetime,
+    *,
+    clock: Clock = utcnow,
+    manage_token: str | None = None,
 ) -> Booking:
     """B5: move the meeting to ``start`` with the same checks as a new booking.
 
     A round-robin meeting keeps its host when that host is free at the new time.
+    ``manage_token`` (when the visitor is the one moving it) puts the manage links back
+    into the new reminders; see :mod:`server.notifications.outbox`.
     """
     booking_id = booking.id
     start = start.astimezone(UTC)
@@ -238,6 +249,8 @@ def reschedule(
             _ensure_changeable(booking, clock())
             _lock_hosts(session, sorted({*link.host_ids, booking.host_id}))
             now = clock()
+            previous_start = booking.start_at
+            previous_host_ids = [held.user_id for held in booking.attendees]
             rules = rules_for(link, booking.duration_minutes)
             free = _free_hosts_at(session, link, rules, start, now, exclude_booking_id=booking.id)
             if booking.host_id not in free:
@@ -250,6 +263,14 @@ def reschedule(
             session.flush()
             _hold(booking, free if link.type == "group" else [booking.host_id])
             session.flush()
+            outbox.rescheduled(
+                session,
+                booking,
+                previous_start=previous_start,
+                previous_host_ids=previous_host_ids,
+                now=now,
+                manage_token=manage_token,
+            )
     except IntegrityError as exc:
         raise SlotUnavailable() from exc
     return booking

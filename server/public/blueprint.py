@@ -222,4 +222,4 @@ def reschedule_booking(data: dict[str, Any], token: str) -> dict[str, Any]:
     """
     session = get_session()
     booking = bookings.get_by_token(session, token)
-    return _managed(bookings.reschedule(session, booking, data["start"]))
+    return _managed(bookings.reschedule(session, booking, data["start"], manage_token=token))

@@ -1,0 +1,80 @@
+"""The ``.ics`` attached to booking messages (B4, B5), built with ``icalendar``.
+
+One event per booking, identified by a UID that never changes (``booking-<id>@<app host>``),
+so a calendar updates or removes the same event when a REQUEST with a higher SEQUENCE or a
+CANCEL arrives. Times are written in UTC: every calendar converts them to its own zone.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal
+
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from server.notifications.facts import Meeting, Person
+
+__all__ = ["PRODID", "booking_uid", "meeting_calendar"]
+
+PRODID = "-//Rendezvous//Meetings//EN"
+Method = Literal["REQUEST", "CANCEL"]
+
+
+def booking_uid(booking_id: int, domain: str) -> str:
+    """The event's UID: stable for the booking's whole life, unique across installations."""
+    return f"booking-{booking_id}@{domain}"
+
+
+def _address(person: Person, **params: str) -> vCalAddress:
+    address = vCalAddress(f"mailto:{person.email}")
+    address.params["cn"] = vText(person.name or person.email)
+    for key, value in params.items():
+        address.params[key] = value
+    return address
+
+
+def meeting_calendar(
+    meeting: Meeting,
+    *,
+    method: Method,
+    summary: str,
+    description: str,
+    stamp: datetime,
+) -> str:
+    """The VCALENDAR text of ``meeting`` for ``method``; ``description`` has its tokens filled.
+
+    The location is the link's location, or its video link when it has none; the video
+    link is also the event's URL and opens the description so it is one tap away.
+    """
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+
+    event = Event()
+    event.add("uid", meeting.uid)
+    event.add("sequence", meeting.sequence)
+    event.add("dtstamp", stamp.astimezone(UTC))
+    event.add("dtstart", meeting.start.astimezone(UTC))
+    event.add("dtend", meeting.end.astimezone(UTC))
+    event.add("summary", summary)
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    location = meeting.location or meeting.video_link
+    if location:
+        event.add("location", location)
+    if meeting.video_link:
+        event.add("url", meeting.video_link)
+    text = "\n\n".join(part for part in (meeting.video_link, description) if part)
+    if text:
+        event.add("description", text)
+    event.add("organizer", _address(meeting.organizer))
+    for host in meeting.hosts:
+        if host.email != meeting.organizer.email:
+            event.add("attendee", _address(host, role="REQ-PARTICIPANT", partstat="ACCEPTED"))
+    event.add(
+        "attendee",
+        _address(meeting.visitor, role="REQ-PARTICIPANT", partstat="ACCEPTED", rsvp="FALSE"),
+    )
+    calendar.add_component(event)
+    return calendar.to_ical().decode()

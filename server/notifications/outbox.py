@@ -1,0 +1,352 @@
+"""Writing messages to the outbox inside the transaction that causes them (N1, B4–B6).
+
+The booking services call these functions inside their ``write_transaction``: the messages
+commit with the booking, cancel or reschedule, or not at all. Nothing is sent here; the
+worker (:mod:`server.notifications.worker`) does that later, from the table.
+
+The manage link. The visitor's manage token is stored only as a hash, so the server can't
+rebuild the link later. Messages are therefore rendered when they are enqueued, while the
+token is in hand: :func:`booked` renders the invitation *and* the reminders with it, and
+:func:`rescheduled` re-renders the reminders when the caller passes the token (the public
+API does; the visitor rescheduled through it). Called without it (a host moving the meeting
+from the dashboard), new reminders say to use the links of the confirmation email instead.
+Keeping the token reversible (encrypted with the app's key) would let any later message
+carry it, but would make the key a way back into every booking; not worth it for a link
+the visitor already has in their inbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from server.accounts.models import User
+from server.bookings.forms import IDENTITY_KEYS
+from server.bookings.models import Booking
+from server.links.models import BookingLink
+from server.notifications import messages
+from server.notifications.facts import Meeting, MeetingRequest, Person
+from server.notifications.ics import booking_uid
+from server.notifications.mime import to_mime
+from server.notifications.models import OutboxMessage
+from server.notifications.settings import MailSettings, current_settings
+from server.notifications.tokens import TokenValues
+
+__all__ = [
+    "booked",
+    "cancelled",
+    "attending_hosts",
+    "drop_pending_reminders",
+    "enqueue",
+    "meeting_facts",
+    "meeting_requested",
+    "reminder_times",
+    "rescheduled",
+]
+
+
+# -- pure helpers --------------------------------------------------------------------------
+
+
+def reminder_times(
+    start: datetime, reminders: dict[str, Any] | None, now: datetime
+) -> list[datetime]:
+    """When the reminders of a meeting at ``start`` go out: each offset before it, at most
+    three, never at or before ``now`` (a reminder for a time already gone is no reminder)."""
+    if not reminders or not reminders.get("enabled", True):
+        return []
+    offsets = sorted({int(m) for m in reminders.get("offsets_minutes") or []}, reverse=True)[:3]
+    times = [start - timedelta(minutes=m) for m in offsets]
+    return [t for t in times if now < t < start]
+
+
+def _answer_text(value: Any) -> str | None:
+    if value is True:
+        return "✓"
+    if value is None or value is False or value == "":
+        return None
+    return str(value)
+
+
+def _answers(link: BookingLink, answers: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The visitor's answers with their questions' labels, in the form's order."""
+    pairs = []
+    for question in link.form or []:
+        key = question.get("key")
+        if key in IDENTITY_KEYS or key not in (answers or {}):
+            continue
+        text = _answer_text(answers[key])
+        if text is not None:
+            pairs.append((str(question.get("label") or key), text))
+    return tuple(pairs)
+
+
+def _person(user: User) -> Person:
+    return Person(name=user.name, email=user.email, timezone=user.timezone)
+
+
+def attending_hosts(session: Session, booking: Booking) -> list[User]:
+    """The hosts who attend ``booking``, its organizer (the assigned host) first."""
+    ids = [a.user_id for a in booking.attendees if a.user_id != booking.host_id]
+    others = [session.get(User, i) for i in ids]
+    return [booking.host, *(u for u in others if u is not None)]
+
+
+def meeting_facts(
+    session: Session,
+    booking: Booking,
+    settings: MailSettings,
+    *,
+    manage_token: str | None = None,
+) -> Meeting:
+    """What the messages of ``booking`` say, read from the booking and its link, host, contact."""
+    link, contact = booking.link, booking.contact
+    hosts = attending_hosts(session, booking)
+    base = settings.base_url
+    name = f"{contact.first_name} {contact.last_name}".strip() or contact.email
+    return Meeting(
+        booking_id=booking.id,
+        uid=booking_uid(booking.id, settings.domain),
+        sequence=booking.sequence,
+        start=booking.start_at,
+        end=booking.end_at,
+        title=link.title,
+        subject=link.subject,
+        description=link.description,
+        location=link.location,
+        video_link=link.video_link,
+        language=link.language,
+        locale=link.locale,
+        organizer=_person(hosts[0]),
+        hosts=tuple(_person(h) for h in hosts),
+        visitor=Person(name=name, email=contact.email, timezone=booking.timezone),
+        tokens=TokenValues(
+            first_name=contact.first_name,
+            last_name=contact.last_name,
+            email=contact.email,
+            properties=dict(contact.properties or {}),
+        ),
+        contact_url=f"{base}/app/contacts/{contact.id}",
+        booking_url=f"{base}/app/bookings/{booking.id}",
+        booking_page_url=f"{base}/meetings/{link.slug}",
+        manage_url=f"{base}/meetings/manage/{manage_token}" if manage_token else None,
+        answers=_answers(link, booking.answers),
+        round_robin=link.type == "round_robin",
+        reminder_includes_description=bool((link.reminders or {}).get("include_description")),
+    )
+
+
+# -- writing rows --------------------------------------------------------------------------
+
+
+def enqueue(
+    session: Session,
+    email: messages.Email,
+    *,
+    account_id: int,
+    settings: MailSettings,
+    now: datetime,
+    send_at: datetime | None = None,
+    booking_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> OutboxMessage:
+    """Add one rendered message to the session; it commits with the caller's transaction.
+
+    ``send_at`` is when it is due (default: now); the worker may send it from then on.
+    """
+    send_at = send_at or now
+    row = OutboxMessage(
+        account_id=account_id,
+        kind=email.kind,
+        booking_id=booking_id,
+        sender=settings.sender,
+        recipient=email.to.email,
+        subject=email.subject[:500],
+        mime=to_mime(email, sender=settings.sender, domain=settings.domain),
+        status="pending",
+        send_at=send_at,
+        expires_at=expires_at,
+        attempts=0,
+        next_attempt_at=send_at,
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def _enqueue_all(
+    session: Session,
+    booking: Booking,
+    emails: Iterable[messages.Email],
+    settings: MailSettings,
+    now: datetime,
+) -> list[OutboxMessage]:
+    return [
+        enqueue(
+            session,
+            email,
+            account_id=booking.account_id,
+            booking_id=booking.id,
+            settings=settings,
+            now=now,
+        )
+        for email in emails
+    ]
+
+
+def _enqueue_reminders(
+    session: Session, booking: Booking, meeting: Meeting, settings: MailSettings, now: datetime
+) -> list[OutboxMessage]:
+    """B6: one reminder to the visitor per offset still ahead, in the assigned host's name."""
+    email = messages.reminder(meeting, meeting.visitor)
+    return [
+        enqueue(
+            session,
+            email,
+            account_id=booking.account_id,
+            booking_id=booking.id,
+            settings=settings,
+            now=now,
+            send_at=at,
+            expires_at=booking.start_at,
+        )
+        for at in reminder_times(booking.start_at, booking.link.reminders, now)
+    ]
+
+
+def drop_pending_reminders(session: Session, booking_id: int, now: datetime) -> int:
+    """Reminders not yet sent for this booking will never be: the meeting moved or is off."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.booking_id == booking_id,
+            OutboxMessage.kind == "reminder",
+            OutboxMessage.status == "pending",
+        )
+        .values(status="dropped", last_error="meeting rescheduled or cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+# -- the events ----------------------------------------------------------------------------
+
+
+def booked(
+    session: Session,
+    booking: Booking,
+    *,
+    manage_token: str,
+    now: datetime,
+    settings: MailSettings | None = None,
+) -> list[OutboxMessage]:
+    """B4: the visitor's invitation, a notification to each attending host, the reminders."""
+    settings = settings or current_settings()
+    meeting = meeting_facts(session, booking, settings, manage_token=manage_token)
+    emails = [messages.invitation(meeting, stamp=now)]
+    emails += [messages.host_notification(meeting, h, stamp=now) for h in meeting.hosts]
+    rows = _enqueue_all(session, booking, emails, settings, now)
+    return rows + _enqueue_reminders(session, booking, meeting, settings, now)
+
+
+def rescheduled(
+    session: Session,
+    booking: Booking,
+    *,
+    previous_start: datetime,
+    previous_host_ids: Sequence[int],
+    now: datetime,
+    manage_token: str | None = None,
+    settings: MailSettings | None = None,
+) -> list[OutboxMessage]:
+    """B5: the new time to the visitor and every host (SEQUENCE already bumped), reminders
+    moved. A round-robin meeting that changed hands tells the old host it is off for them
+    and the new one that it is theirs."""
+    settings = settings or current_settings()
+    meeting = meeting_facts(session, booking, settings, manage_token=manage_token)
+    emails = [
+        messages.reschedule_notice(
+            meeting, meeting.visitor, previous_start=previous_start, stamp=now
+        )
+    ]
+    hosts = attending_hosts(session, booking)
+    for host in hosts:
+        if host.id in previous_host_ids:
+            emails.append(
+                messages.reschedule_notice(
+                    meeting, _person(host), previous_start=previous_start, stamp=now
+                )
+            )
+        else:
+            emails.append(messages.host_notification(meeting, _person(host), stamp=now))
+    # a host who no longer attends (round robin reassigned) sees their old time cancelled
+    was = replace(
+        meeting, start=previous_start, end=previous_start + (booking.end_at - booking.start_at)
+    )
+    for user_id in sorted(set(previous_host_ids) - {h.id for h in hosts}):
+        user = session.get(User, user_id)
+        if user is not None:
+            emails.append(messages.cancellation(was, _person(user), stamp=now))
+    drop_pending_reminders(session, booking.id, now)
+    rows = _enqueue_all(session, booking, emails, settings, now)
+    return rows + _enqueue_reminders(session, booking, meeting, settings, now)
+
+
+def cancelled(
+    session: Session,
+    booking: Booking,
+    *,
+    now: datetime,
+    settings: MailSettings | None = None,
+) -> list[OutboxMessage]:
+    """B5: METHOD:CANCEL to the visitor and every host; the reminders will not go out."""
+    settings = settings or current_settings()
+    meeting = meeting_facts(session, booking, settings)
+    recipients = [meeting.visitor, *meeting.hosts]
+    emails = [messages.cancellation(meeting, r, stamp=now) for r in recipients]
+    drop_pending_reminders(session, booking.id, now)
+    return _enqueue_all(session, booking, emails, settings, now)
+
+
+def meeting_requested(
+    session: Session,
+    link: BookingLink,
+    *,
+    visitor: Person,
+    message: str = "",
+    preferred_times: Sequence[datetime] = (),
+    calendar_disconnected: bool = True,
+    contact_id: int | None = None,
+    now: datetime,
+    settings: MailSettings | None = None,
+) -> list[OutboxMessage]:
+    """C6: tell the link's hosts that a visitor asked for a meeting (and why links ask)."""
+    settings = settings or current_settings()
+    base = settings.base_url
+    request = MeetingRequest(
+        link_title=link.title,
+        language=link.language,
+        locale=link.locale,
+        visitor=visitor,
+        message=message,
+        preferred_times=tuple(preferred_times),
+        calendar_disconnected=calendar_disconnected,
+        contact_url=f"{base}/app/contacts/{contact_id}" if contact_id else None,
+        calendars_url=f"{base}/app/calendars",
+    )
+    hosts = [h.user for h in link.hosts] or [link.owner]
+    return [
+        enqueue(
+            session,
+            messages.request_notice(request, _person(host)),
+            account_id=link.account_id,
+            settings=settings,
+            now=now,
+        )
+        for host in hosts
+    ]
