@@ -79,6 +79,7 @@ class Widget:
 
     def skeleton(self):
         clear(self.root).setAttribute("aria-busy", "true")
+        self.root.classList.remove("rdv-loading")  # the loader's placeholder style
         add(
             self.root,
             h(
