@@ -155,3 +155,28 @@ def test_prefill_and_utm_parameters_reach_the_booking_and_the_booked_event(
         "/meetings/manage/" + fired["detail"]["manage_token"]
     )
     assert page.js_errors == []
+
+
+def test_legitimate_interest_shows_the_notice_and_asks_for_no_consent(
+    page, examples_origin, make_live_link, live_app, live_host
+):
+    notice = "We use your details to prepare this meeting, as our customer."
+    link = make_live_link(
+        consent={
+            "enabled": True,
+            "mode": "legitimate_interest",
+            "legal_basis": "customer",
+            "subscription_types": [{"id": "news", "label": "Monthly newsletter"}],
+            "privacy_text": notice,
+        }
+    )
+    page.goto(f"{examples_origin}/plain.html?slug={link['slug']}")
+    scope = page.locator(".rendezvous-embed")
+    pick_first_time(scope)
+    expect(scope.get_by_role("group", name="Privacy")).to_contain_text(notice)
+    assert scope.get_by_role("checkbox").count() == 0
+    fill_details(scope)
+    confirm(scope)
+    (booking,) = _bookings(live_app, live_host, link)
+    assert booking["consent"]["mode"] == "legitimate_interest"
+    assert booking["consent"]["subscriptions"] == {"news": True}

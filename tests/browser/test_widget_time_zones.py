@@ -1,9 +1,11 @@
 """Times show in the visitor's zone, detected and switchable; the booking is stored right in
-UTC (SPEC B1). The link's hours are 09:00–17:00 in Paris; the visitor is in New York."""
+UTC, and so is the .ics file the confirmation offers (SPEC B1, B2). The link's hours are
+09:00–17:00 in Paris; the visitor is in New York."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -77,4 +79,9 @@ def test_switching_zone_moves_the_times_and_the_booking_is_right_in_utc(
     ).json
     assert datetime.fromisoformat(booking["start"]).astimezone(UTC) == tokyo[0].astimezone(UTC)
     assert booking["timezone"] == "Asia/Tokyo"
+    ics = unquote(scope.get_by_role("link", name="Add to calendar").get_attribute("href"))
+    assert ics.startswith("data:text/calendar")
+    utc = tokyo[0].astimezone(UTC)
+    assert f"DTSTART:{utc:%Y%m%dT%H%M%S}Z" in ics.split("\r\n")
+    assert f"DTEND:{utc + timedelta(minutes=30):%Y%m%dT%H%M%S}Z" in ics.split("\r\n")
     assert page.js_errors == []

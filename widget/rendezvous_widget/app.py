@@ -189,6 +189,8 @@ class Widget:
     def update_meta(self):
         where = self.cfg.get("location")
         clear(self.meta)
+        if where and where.startswith(("https://", "http://")):
+            where = h("a", {"href": where, "target": "_blank", "rel": "noopener"}, where)
         add(
             self.meta,
             [
