@@ -278,7 +278,11 @@ class Widget:
 
         def failed(status, err):
             c["busy"].discard(tag)
-            if self.key() == key:
+            link_zone = self.cfg.get("timezone") or "UTC"
+            if status == 422 and self.zone != link_zone:  # a zone the server doesn't know
+                self.zone, self.today = link_zone, dates.today(link_zone)
+                self.show_pick()
+            elif self.key() == key:
                 self.slots_error = (status, err)
                 self.refresh()
 
