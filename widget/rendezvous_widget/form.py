@@ -51,10 +51,20 @@ def show(w):
 
 def back_to_pick(w):
     def back():
+        remember(w)
         w.show_pick()
-        w.times.querySelector("button") and w.times.querySelector("button").focus()
+        chosen = w.times.querySelector('[data-start="' + w.start_at + '"]')
+        if chosen:
+            chosen.focus()
 
     return back
+
+
+def remember(w):
+    """Keep what was typed for the next time the form shows (after Back, or a taken time)."""
+    w.saved = {
+        k: c.checked if c.type == "checkbox" else c.value for k, (q, c, e) in w.fields.items()
+    }
 
 
 def summary(w, start):
@@ -122,6 +132,12 @@ def question(w, q):
     err = h("p", {"id": eid, "class": "rdv-err"})
     add(row, err)
     w.fields[key] = (q, ctl, err)
+    saved = getattr(w, "saved", {})
+    if key in saved:
+        if kind == "checkbox":
+            ctl.checked = saved[key]
+        else:
+            ctl.value = saved[key]
     return row
 
 
@@ -295,6 +311,7 @@ def server_errors(w, fields):
 
 def taken(w):
     """409: the time went meanwhile. Back to the same day with fresh times."""
+    remember(w)
     w.cache.pop(w.key(), None)
     w.show_pick(w._("This time was just taken. Please pick another one."))
     w.body.querySelector(".rdv-alert").focus()

@@ -50,6 +50,7 @@ def show(w):
 
 
 def send(w, ev):
+    _ = w._
     ev.preventDefault()
     body, bad = {}, None
     for key, (q, ctl, _err) in w.fields.items():
@@ -58,7 +59,7 @@ def send(w, ev):
         show_error(w, key, msg)
         bad = bad or (ctl if msg else None)
     if bad is not None:
-        w.form_error.textContent = w._("Please correct the marked fields.")
+        w.form_error.textContent = _("Please correct the marked fields.")
         bad.focus()
         return
     w.form_error.textContent = ""
@@ -87,5 +88,4 @@ def send(w, ev):
         else:
             w.form_error.textContent = w.problem(status, err)
 
-    _ = w._
     api.post(w.base, "/links/" + w.slug + "/requests", body, done, failed)

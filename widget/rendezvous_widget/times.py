@@ -27,7 +27,11 @@ def render(w, focus=False):
             h(
                 "li",
                 None,
-                button(w.fm.time(s, w.zone), lambda s=s: w.choose(s), {"class": "rdv-slot"}),
+                button(
+                    w.fm.time(s, w.zone),
+                    lambda s=s: w.choose(s),
+                    {"class": "rdv-slot", "data-start": s},
+                ),
             )
             for s in slots
         ]
