@@ -7,11 +7,12 @@ import importlib.util
 import sys
 import types
 from datetime import date, timedelta
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.widget.test_widget_package import PACKAGE
+PACKAGE = Path(__file__).resolve().parents[2] / "widget" / "rendezvous_widget"
 
 
 def _load_dates() -> types.ModuleType:
