@@ -102,7 +102,8 @@ def main() -> None:
             },
         )
         with start_gunicorn(db_url, 2, Path(scratch) / "server") as app_url:
-            page_url, page_server = _serve_page(PAGE.format(app=app_url, slug=seeded.slug))
+            html = PAGE.replace("{app}", app_url).replace("{slug}", seeded.slug)
+            page_url, page_server = _serve_page(html)
             cold, warm, sizes = [], [], []
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
