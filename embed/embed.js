@@ -80,6 +80,79 @@
     }
   }
 
+  /*
+   * Brython compiles the widget's Python on every page load (about two thirds of a warm
+   * start). The compiled modules are kept in the page's localStorage, under the widget
+   * file's hashed URL so a new build never reuses an old compile, and handed back to Brython
+   * before the import. Storage that is full or forbidden just means compiling again.
+   */
+  var CACHE_PREFIX = "rendezvous:";
+
+  function restoreCompiled(win, widgetUrl) {
+    try {
+      var kept = JSON.parse(win.localStorage.getItem(CACHE_PREFIX + widgetUrl));
+      if (!kept) return false;
+      Object.keys(kept).forEach(function (name) { win.__BRYTHON__.precompiled[name] = kept[name]; });
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function keepCompiled(win, widgetUrl) {
+    try {
+      var compiled = win.__BRYTHON__.precompiled || {};
+      var modules = {};
+      Object.keys(compiled).forEach(function (name) {
+        if (name === "rendezvous_widget" || name.indexOf("rendezvous_widget.") === 0) {
+          modules[name] = compiled[name];
+        }
+      });
+      for (var i = win.localStorage.length - 1; i >= 0; i--) {
+        var key = win.localStorage.key(i);
+        if (key && key.indexOf(CACHE_PREFIX) === 0) win.localStorage.removeItem(key);
+      }
+      win.localStorage.setItem(CACHE_PREFIX + widgetUrl, JSON.stringify(modules));
+    } catch (e) {
+      /* full or forbidden: the next visit compiles again */
+    }
+  }
+
+  /** YYYY-MM-DD of today in `zone`, and of `days` later. */
+  function localDates(win, zone, days) {
+    var parts = {};
+    new win.Intl.DateTimeFormat("en-US", {
+      timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+    }).formatToParts(new Date()).forEach(function (p) { parts[p.type] = p.value; });
+    var today = parts.year + "-" + parts.month + "-" + parts.day;
+    var later = new Date(Date.UTC(+parts.year, +parts.month - 1, +parts.day + days));
+    return [today, later.toISOString().slice(0, 10)];
+  }
+
+  /**
+   * The widget's first two requests (link config, ten weeks of slots in the visitor's zone),
+   * started while Brython loads and compiles. The widget uses a preloaded response only when
+   * its URL is exactly the one it would fetch, so a mismatch costs a request, never a bug.
+   */
+  function preload(win, target) {
+    if (!target.slug || !win.fetch || !win.Intl) return null;
+    try {
+      var zone = win.Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+      var dates = localDates(win, zone, 69);
+      var config = target.apiBase + "/links/" + target.slug;
+      var slots = config + "/slots?start=" + dates[0] + "&end=" + dates[1] +
+        "&timezone=" + encodeURIComponent(zone);
+      var requests = {};
+      [config, slots].forEach(function (url) {
+        requests[url] = win.fetch(url, { headers: { Accept: "application/json" } });
+        requests[url].catch(function () {});
+      });
+      return requests;
+    } catch (e) {
+      return null;
+    }
+  }
+
   function loadScript(doc, src) {
     return new Promise(function (resolve, reject) {
       var script = doc.createElement("script");
@@ -108,8 +181,10 @@
       }).then(function () {
         if (win.__rendezvous_mount__) return null;
         return loadScript(doc, assets.widget_js).then(function () {
+          var cached = restoreCompiled(win, assets.widget_js);
           win.__BRYTHON__.runPythonSource("import rendezvous_widget", { id: "rendezvous_boot" });
           if (!win.__rendezvous_mount__) throw new Error("Rendezvous: widget did not start");
+          if (!cached) win.setTimeout(function () { keepCompiled(win, assets.widget_js); }, 2500);
         });
       });
       return runtime;
@@ -160,6 +235,7 @@
         return state;
       }
       var options = {
+        preload: preload(win, target),
         apiBase: target.apiBase,
         slug: target.slug || null,
         manageToken: placeholder.getAttribute("data-manage-token") || target.manageToken || null,
