@@ -24,7 +24,7 @@ db: $(VENV)/.installed
 	$(BIN)/rendezvous init-db
 
 demo: db
-	$(BIN)/rendezvous demo
+	RENDEZVOUS_BASE_URL=http://$(HOST):$(PORT) $(BIN)/rendezvous demo
 
 ## the widget bundle: brython.js, the packaged widget, its CSS (hashed, gzipped)
 assets: $(VENV)/.installed
