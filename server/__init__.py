@@ -33,5 +33,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from server.pages.blueprint import bp as pages_bp
 
     app.register_blueprint(pages_bp)
+    from server import dashboard
+
+    dashboard.init_app(app)
     errors.init_app(app)  # after the API, so our handlers win over flask-smorest's
     return app

@@ -3,6 +3,7 @@
 from server.accounts.models import Account, ApiToken, User
 from server.bookings.models import Booking, BookingHost
 from server.contacts.models import Contact
+from server.dashboard.models import CustomDomain, Invitation, Upload
 from server.db import Base
 from server.links.models import BookingLink, LinkDateOverride, LinkHost, LinkHours
 from server.notifications.models import OutboxMessage
@@ -16,10 +17,13 @@ __all__ = [
     "BookingHost",
     "BookingLink",
     "Contact",
+    "CustomDomain",
+    "Invitation",
     "LinkDateOverride",
     "LinkHost",
     "LinkHours",
     "OutboxMessage",
+    "Upload",
     "User",
     "metadata",
 ]

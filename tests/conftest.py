@@ -32,7 +32,7 @@ PG_ADMIN_URL = os.environ.get(
 )
 TABLES = (
     "outbox_messages, booking_hosts, bookings, link_hours, link_date_overrides, link_hosts, "
-    "booking_links, api_tokens, contacts, users, accounts"
+    "booking_links, api_tokens, contacts, uploads, custom_domains, invitations, users, accounts"
 )
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.clock import utcnow
 from server.db import Base, UTCDateTime
 
-__all__ = ["Account", "ApiToken", "User"]
+__all__ = ["ROLES", "Account", "ApiToken", "User"]
+
+#: an admin changes the account (branding, domains, GDPR defaults, team); a member their links
+ROLES = ("admin", "member")
 
 
 class Account(Base):
@@ -26,6 +29,8 @@ class Account(Base):
     logo_url: Mapped[str | None] = mapped_column(String(2000))
     accent_color: Mapped[str] = mapped_column(String(7), default="#2f6fed")
     meeting_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: the account's default meeting link (P2); no foreign key, links point back at accounts
+    default_link_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="account", order_by="User.id")
@@ -46,6 +51,7 @@ class User(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     meetings_prefix: Mapped[str] = mapped_column(String(64), unique=True)
     photo_url: Mapped[str | None] = mapped_column(String(2000))
+    role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     account: Mapped[Account] = relationship(back_populates="users")
@@ -59,6 +65,8 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: what the user called it, to know which one to revoke
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()

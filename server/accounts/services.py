@@ -60,11 +60,17 @@ def create_user(
     timezone: str,
     account: Account | None = None,
     with_preset_links: bool = True,
+    role: str | None = None,
 ) -> User:
-    """A host, in a new account unless one is given, with the preset links of L1."""
+    """A host, in a new account unless one is given, with the preset links of L1.
+
+    Whoever creates an account is its admin; people added to an account are members unless
+    ``role`` says otherwise.
+    """
     email = email.strip().lower()
     if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise ValidationFailed({"email": ["A user with this email already exists."]})
+    creates_account = account is None
     if account is None:
         account = Account(name=name, allowed_origins=[], consent_defaults={}, meeting_types=[])
         session.add(account)
@@ -75,6 +81,7 @@ def create_user(
         name=name,
         timezone=timezone,
         meetings_prefix=_free_prefix(session, slugify(name, fallback="host")),
+        role=role or ("admin" if creates_account else "member"),
     )
     session.add(user)
     session.flush()
@@ -92,9 +99,10 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def issue_token(session: Session, user: User) -> str:
+def issue_token(session: Session, user: User, name: str = "") -> str:
+    """A new bearer token; only its hash is kept, so this is the one time it is seen."""
     token = "rdv_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=token_hash(token)))
+    session.add(ApiToken(user_id=user.id, token_hash=token_hash(token), name=name[:100]))
     return token
 
 

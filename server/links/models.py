@@ -57,6 +57,8 @@ class BookingLink(Base):
     reminders: Mapped[dict[str, Any]] = mapped_column(JSON)
     form: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     consent: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: the link's own GDPR settings, kept while the link follows the account's defaults (L9)
+    consent_custom: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: deleting a link archives it: its bookings and their history stay

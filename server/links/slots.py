@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server.availability.busy import BusySource
-from server.availability.engine import explain, local_day_range, team_slots
+from server.availability.engine import candidate_starts, explain, local_day_range, team_slots
 from server.availability.rules import SlotRules, Window
 from server.bookings.busy import BookingsBusySource
 from server.links.models import BookingLink
 
-__all__ = ["busy_window", "offered_slots", "rules_for", "troubleshoot"]
+__all__ = ["busy_window", "offered_slots", "rules_for", "troubleshoot", "troubleshoot_day"]
 
 
 def rules_for(link: BookingLink, duration: int) -> SlotRules:
@@ -88,3 +88,44 @@ def troubleshoot(
             }
         )
     return answers
+
+
+def troubleshoot_day(
+    session: Session, link: BookingLink, duration: int, day: date, now: datetime
+) -> list[dict[str, Any]]:
+    """Every candidate time of ``day`` (in the link's zone) and, per host, why it isn't offered.
+
+    The candidates are the starts the link's hours give that day plus a grid of the whole day
+    at the link's increment, so times outside the hours are listed too, with the engine's
+    reason. A time is ``offered`` as the link type says (§11.3): one host free for round
+    robin, every host for a group.
+    """
+    rules = rules_for(link, duration)
+    day_start, day_end = local_day_range(day, day, link.timezone)
+    step = timedelta(minutes=rules.increment_minutes)
+    grid, moment = [], day_start
+    while moment < day_end:
+        grid.append(moment)
+        moment += step
+    starts = sorted({*grid, *candidate_starts(rules, day_start, day_end)})
+    busy = BookingsBusySource(session).busy_intervals(
+        link.host_ids, *busy_window(rules, day_start, day_end)
+    )
+    names = {h.user_id: h.user.name for h in link.hosts}
+    rows = []
+    for start in starts:
+        hosts = [
+            {
+                "host_id": host_id,
+                "name": names[host_id],
+                "reasons": [
+                    {"code": r.value, "message": r.message}
+                    for r in explain(rules, busy[host_id], now, start)
+                ],
+            }
+            for host_id in link.host_ids
+        ]
+        free = [not h["reasons"] for h in hosts]
+        offered = all(free) if link.type == "group" else any(free)
+        rows.append({"start": start, "offered": bool(hosts) and offered, "hosts": hosts})
+    return rows

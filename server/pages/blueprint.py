@@ -13,7 +13,7 @@ import mimetypes
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
 
 from server.assets import BUILD, load_manifest
 from server.db import get_session
@@ -44,6 +44,12 @@ def _page(template: str, **context: object) -> Response:
     return response
 
 
+def _site_base() -> str:
+    """The app's URL, or the custom domain (P4) this request came on: the widget then talks
+    to the same origin as the page."""
+    return g.get("site_base") or current_app.config["RENDEZVOUS_BASE_URL"]
+
+
 @bp.get("/meetings/<slug:slug>")
 def booking_page(slug: str) -> Response:
     """The share link (E1): the link's booking widget on a page of its own.
@@ -54,7 +60,7 @@ def booking_page(slug: str) -> Response:
         link = get_public_link(get_session(), slug)
     except NotFound:
         abort(404, "No meeting link at this address.")
-    base = current_app.config["RENDEZVOUS_BASE_URL"]
+    base = _site_base()
     return _page(
         "pages/booking.html",
         link=link,
@@ -68,7 +74,7 @@ def manage_page(token: str) -> Response:
     """Where the invitation's links lead: see, reschedule or cancel one booking."""
     if len(token) > 128:
         abort(404)
-    base = current_app.config["RENDEZVOUS_BASE_URL"]
+    base = _site_base()
     return _page("pages/manage.html", token=token, page_url=f"{base}/meetings/manage/{token}")
 
 

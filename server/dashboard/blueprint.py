@@ -1,0 +1,149 @@
+"""Every URL of the dashboard, grouped by area; the views live in one module per area."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from server.dashboard import account, auth, bookings, contacts, links, rendering
+from server.dashboard.uploads import MAX_REQUEST_BYTES
+from server.errors import ApiError
+
+__all__ = ["bp", "files", "widen_upload_limit"]
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint(
+    "dashboard",
+    __name__,
+    url_prefix="/app",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+#: public, outside /app: the images that booking pages and widgets show (P3, L3)
+files = Blueprint("files", __name__)
+
+GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
+
+# -- sign-up, login, password reset, invitations (A1) ------------------------------------
+bp.add_url_rule("/signup", "signup", auth.signup, methods=BOTH)
+bp.add_url_rule("/login", "login", auth.login, methods=BOTH)
+bp.add_url_rule("/logout", "logout", auth.logout, methods=POST)
+bp.add_url_rule("/password/forgot", "forgot_password", auth.forgot_password, methods=BOTH)
+bp.add_url_rule("/password/reset/<token>", "reset_password", auth.reset_password, methods=BOTH)
+bp.add_url_rule("/invitations/<token>", "accept_invitation", auth.accept_invitation, methods=BOTH)
+
+# -- meeting links: list, editor, embed, default, troubleshooter (L1–L10, E1, E2, P2) ------
+bp.add_url_rule("/", "home", links.home, methods=GET)
+bp.add_url_rule("/links", "links", links.link_list, methods=GET)
+bp.add_url_rule("/links/new", "link_new", links.link_new, methods=BOTH)
+bp.add_url_rule("/links/<int:link_id>/edit/<step>", "link_edit", links.link_edit, methods=BOTH)
+bp.add_url_rule("/links/<int:link_id>/embed", "link_embed", links.link_embed, methods=GET)
+bp.add_url_rule(
+    "/links/<int:link_id>/email-preview", "link_email_preview", links.email_preview, methods=GET
+)
+bp.add_url_rule("/links/<int:link_id>/default", "link_default", links.make_default, methods=POST)
+bp.add_url_rule("/links/<int:link_id>/delete", "link_delete", links.link_delete, methods=POST)
+bp.add_url_rule(
+    "/links/<int:link_id>/troubleshoot", "link_troubleshoot", links.troubleshooter, methods=GET
+)
+
+# -- bookings (L10: who was assigned) ------------------------------------------------------
+bp.add_url_rule("/bookings", "bookings", bookings.booking_list, methods=GET)
+bp.add_url_rule("/bookings/<int:booking_id>", "booking", bookings.booking_detail, methods=GET)
+bp.add_url_rule(
+    "/bookings/<int:booking_id>/cancel", "booking_cancel", bookings.booking_cancel, methods=POST
+)
+
+# -- contacts: list, record with timeline, Schedule tab (B7) -------------------------------
+bp.add_url_rule("/contacts", "contacts", contacts.contact_list, methods=GET)
+bp.add_url_rule("/contacts/<int:contact_id>", "contact", contacts.contact_record, methods=GET)
+bp.add_url_rule(
+    "/contacts/<int:contact_id>/schedule", "contact_schedule", contacts.schedule, methods=BOTH
+)
+
+# -- the signed-in user: preferences (P1), personal API tokens -----------------------------
+bp.add_url_rule("/preferences", "preferences", account.preferences, methods=BOTH)
+bp.add_url_rule("/tokens", "tokens", account.tokens, methods=BOTH)
+bp.add_url_rule("/tokens/<int:token_id>/revoke", "token_revoke", account.token_revoke, methods=POST)
+bp.add_url_rule("/uploads/<int:upload_id>", "upload", account.upload, methods=GET)
+
+# -- the account, for admins: settings, branding (P3), embedding (P5), privacy (L9),
+# -- team and roles, custom domains (P4) ---------------------------------------------------
+bp.add_url_rule("/account", "account", account.settings, methods=BOTH)
+bp.add_url_rule("/account/branding", "branding", account.branding, methods=BOTH)
+bp.add_url_rule("/account/embedding", "embedding", account.embedding, methods=BOTH)
+bp.add_url_rule("/account/privacy", "privacy", account.privacy, methods=BOTH)
+bp.add_url_rule("/account/team", "team", account.team, methods=BOTH)
+bp.add_url_rule("/account/team/<int:user_id>/role", "team_role", account.team_role, methods=POST)
+bp.add_url_rule(
+    "/account/invitations/<int:invitation_id>/revoke",
+    "invitation_revoke",
+    account.invitation_revoke,
+    methods=POST,
+)
+bp.add_url_rule("/account/domains", "domains", account.domain_list, methods=BOTH)
+bp.add_url_rule(
+    "/account/domains/<int:domain_id>/check", "domain_check", account.domain_check, methods=POST
+)
+bp.add_url_rule(
+    "/account/domains/<int:domain_id>/delete", "domain_delete", account.domain_delete, methods=POST
+)
+
+# -- public files ---------------------------------------------------------------------------
+files.add_url_rule("/uploads/<key>", "public_upload", account.public_upload, methods=GET)
+
+# -- plumbing: security headers, upload sizes, errors as pages -----------------------------
+UPLOAD_ENDPOINTS = frozenset(
+    {"dashboard.link_new", "dashboard.link_edit", "dashboard.branding", "dashboard.preferences"}
+)
+
+
+def widen_upload_limit() -> None:
+    """Forms with a file may send up to 8 MB (images themselves: 2 MB, said in the form);
+    everything else keeps the app's 1 MB limit."""
+    if request.endpoint in UPLOAD_ENDPOINTS and request.method == "POST":
+        request.max_content_length = MAX_REQUEST_BYTES
+
+
+bp.after_request(rendering.security_headers)
+bp.context_processor(rendering.template_context)
+bp.add_app_template_filter(rendering.in_zone, "in_zone")
+bp.add_app_template_global(rendering.field_errors, "field_errors")  # macros see it too
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(error: CSRFError) -> ResponseReturnValue:
+    return rendering.error_page(
+        400,
+        "This form has expired or did not come from this site. Go back, reload the page and "
+        "try again.",
+    )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+    return rendering.error_page(413, "That upload is too large: images are at most 2 MB.")
+
+
+@bp.errorhandler(ApiError)
+def _expected(error: ApiError) -> ResponseReturnValue:
+    """A service's expected failure (no such link…) as a page, not the API's JSON."""
+    return rendering.error_page(error.status, error.message)
+
+
+@bp.errorhandler(HTTPException)
+def _http(error: HTTPException) -> Response | ResponseReturnValue:
+    return rendering.error_page(error.code or 500, error.description or error.name)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(error: Exception) -> ResponseReturnValue:
+    """A bug: logged with its traceback; the person sees a page, not the API's JSON."""
+    log.exception("unhandled error in the dashboard", exc_info=error)
+    return rendering.error_page(500, "Something went wrong on our side. Please try again.")

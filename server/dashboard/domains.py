@@ -1,0 +1,197 @@
+"""Custom domains (P4): booking pages served on a domain the account owns.
+
+A domain is added by an admin, then connected once its DNS points at this app: the check
+compares the addresses the domain resolves to with the app's own (no request is sent to the
+domain, so the check can't be used to probe other machines). Requests whose ``Host`` is a
+connected domain may reach the booking pages and what they load, nothing else; a link is
+served there only if it belongs to the domain's account. Slugs are unique across all domains
+already: a slug is one row in one table, whatever domain shows it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Response, abort, current_app, g, redirect, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.accounts.models import Account, User
+from server.clock import utcnow
+from server.dashboard.models import CustomDomain
+from server.db import get_session
+from server.errors import NotFound, ValidationFailed
+from server.links.models import BookingLink
+
+__all__ = [
+    "DnsStep",
+    "add_domain",
+    "app_hostname",
+    "check_domain",
+    "dns_steps",
+    "get_account_domain",
+    "normalise_hostname",
+    "resolve_addresses",
+    "route_custom_domain",
+]
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+#: what a connected domain may serve: booking and manage pages, and what those pages load
+SERVED_PREFIXES = ("/meetings/", "/embed/", "/widget/static/", "/api/v1/public/", "/uploads/")
+MAX_DOMAINS_PER_ACCOUNT = 20
+_SLUG_IN_PATH = re.compile(r"^/(?:meetings|api/v1/public/links)/([a-z0-9-]+/[a-z0-9-]+)(?:/|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class DnsStep:
+    record_type: str
+    name: str
+    value: str
+    note: str
+
+
+def app_hostname() -> str:
+    return (urlsplit(current_app.config["RENDEZVOUS_BASE_URL"]).hostname or "").lower()
+
+
+def normalise_hostname(raw: str) -> str:
+    """``"https://Book.Example.com/"`` → ``"book.example.com"``.
+
+    :raise ValidationFailed: not a public domain name (an IP, a single label, the app's own).
+    """
+    text = raw.strip().lower()
+    if "://" in text:
+        text = urlsplit(text).hostname or ""
+    text = text.split("/", 1)[0].rstrip(".")
+    try:
+        host = text.encode("idna").decode("ascii") if text else ""
+    except UnicodeError:
+        host = ""
+    errors: list[str] = []
+    try:
+        ipaddress.ip_address(host)
+        errors.append("Give a domain name, not an IP address.")
+    except ValueError:
+        labels = host.split(".")
+        if len(host) > 253 or len(labels) < 2 or not all(_LABEL.match(x) for x in labels):
+            errors.append("Give a domain name such as meetings.example.com.")
+        elif labels[-1].isdigit():
+            errors.append("Give a domain name such as meetings.example.com.")
+    if not errors and (host == app_hostname() or host.endswith(".localhost")):
+        errors.append("This is not a domain of yours.")
+    if errors:
+        raise ValidationFailed({"hostname": errors})
+    return host
+
+
+def add_domain(session: Session, account: Account, raw: str) -> CustomDomain:
+    """:raise ValidationFailed: bad name, taken by any account, or too many domains."""
+    hostname = normalise_hostname(raw)
+    taken = session.scalar(select(CustomDomain).where(CustomDomain.hostname == hostname))
+    if taken is not None:
+        raise ValidationFailed({"hostname": ["This domain is already connected to an account."]})
+    count = len(
+        session.scalars(select(CustomDomain.id).where(CustomDomain.account_id == account.id)).all()
+    )
+    if count >= MAX_DOMAINS_PER_ACCOUNT:
+        raise ValidationFailed({"hostname": [f"At most {MAX_DOMAINS_PER_ACCOUNT} domains."]})
+    domain = CustomDomain(account_id=account.id, hostname=hostname)
+    session.add(domain)
+    session.flush()
+    return domain
+
+
+def get_account_domain(session: Session, user: User, domain_id: int) -> CustomDomain:
+    """:raise NotFound: no such domain in the user's account (A2)."""
+    domain = session.get(CustomDomain, domain_id)
+    if domain is None or domain.account_id != user.account_id:
+        raise NotFound("No such domain.")
+    return domain
+
+
+def resolve_addresses(hostname: str) -> set[str]:
+    """Every address ``hostname`` resolves to; empty when it doesn't resolve."""
+    try:
+        return {info[4][0] for info in socket.getaddrinfo(hostname, None)}
+    except (OSError, UnicodeError):
+        return set()
+
+
+def check_domain(domain: CustomDomain, resolve: Callable[[str], set[str]] | None = None) -> bool:
+    """Connected when the domain resolves to (one of) the app's addresses."""
+    resolve = resolve or resolve_addresses
+    ours = resolve(app_hostname())
+    theirs = resolve(domain.hostname)
+    domain.last_checked_at = utcnow()
+    if ours and theirs & ours:
+        domain.verified_at = domain.verified_at or utcnow()
+        return True
+    domain.verified_at = None
+    return False
+
+
+def dns_steps(domain: CustomDomain) -> list[DnsStep]:
+    """What the user types at their DNS provider."""
+    target = app_hostname()
+    labels = domain.hostname.split(".")
+    if len(labels) > 2:
+        return [
+            DnsStep(
+                "CNAME",
+                labels[0] if len(labels) == 3 else ".".join(labels[:-2]),
+                f"{target}.",
+                f"At the DNS provider of {'.'.join(labels[-2:])}: a CNAME record.",
+            )
+        ]
+    addresses = sorted(resolve_addresses(target)) or ["<the app's IP address>"]
+    return [
+        DnsStep("A" if ":" not in a else "AAAA", "@", a, "An apex domain can't be a CNAME.")
+        for a in addresses
+    ]
+
+
+def _request_hostname() -> str:
+    return (request.host or "").rsplit("]", 1)[-1].split(":")[0].lower() or request.host
+
+
+def route_custom_domain() -> Response | None:
+    """Before every request: on a connected domain, serve only the booking pages.
+
+    ``/`` there leads to the account's default link (P2). Sets ``g.custom_domain`` and
+    ``g.site_base`` (what the pages use for their own URLs).
+    """
+    host = _request_hostname()
+    if not host or host == app_hostname() or host in ("localhost", "127.0.0.1"):
+        return None
+    session = get_session()
+    domain = session.scalar(
+        select(CustomDomain).where(
+            CustomDomain.hostname == host, CustomDomain.verified_at.is_not(None)
+        )
+    )
+    if domain is None:
+        return None
+    g.custom_domain = domain
+    g.site_base = request.host_url.rstrip("/")
+    path = request.path
+    slug = _SLUG_IN_PATH.match(path)
+    if slug and not path.startswith("/meetings/manage/"):
+        link = session.scalar(select(BookingLink).where(BookingLink.slug == slug.group(1)))
+        if link is None or link.account_id != domain.account_id:
+            abort(404, "No meeting link at this address.")
+    if path == "/":
+        account = session.get(Account, domain.account_id)
+        link = (
+            session.get(BookingLink, account.default_link_id) if account.default_link_id else None
+        )
+        if link is None or link.deleted_at is not None or link.account_id != account.id:
+            abort(404, "No default meeting link on this domain.")
+        return redirect(f"/meetings/{link.slug}")
+    if not path.startswith(SERVED_PREFIXES):
+        abort(404)
+    return None

@@ -1,0 +1,222 @@
+"""The dashboard's small forms, validated with marshmallow like the API (STYLE: one way).
+
+A form post is turned into a dict, loaded with a schema, and the errors come back flattened
+by field name so each template shows them next to its field. The link editor's steps are in
+:mod:`server.dashboard.editor`; they end in :class:`server.links.schemas.LinkSchema`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    pre_load,
+    validate,
+    validates,
+)
+
+from server.accounts.models import ROLES
+from server.accounts.services import RESERVED_PREFIXES
+from server.errors import flatten_messages
+from server.fields import TimeZoneName
+
+__all__ = [
+    "AccountForm",
+    "BrandingForm",
+    "DomainForm",
+    "ForgotPasswordForm",
+    "InvitationAcceptForm",
+    "InviteForm",
+    "LoginForm",
+    "OriginsForm",
+    "PreferencesForm",
+    "ResetPasswordForm",
+    "SignupForm",
+    "TokenForm",
+    "load_form",
+]
+
+MIN_PASSWORD = 10
+_PREFIX = r"^[a-z0-9](?:[a-z0-9-]{0,62})$"
+_REQUIRED = {"required": "This field is required."}
+
+
+class _Form(Schema):
+    """Form posts carry more than the schema knows (the CSRF token, buttons): ignore them."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @pre_load
+    def _strip(self, data: Mapping[str, Any], **_: Any) -> dict[str, Any]:
+        """Trim text; an empty field is a missing one, so "required" says so."""
+        stripped = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        return {k: v for k, v in stripped.items() if v != ""}
+
+
+def _password() -> fields.String:
+    return fields.String(
+        required=True,
+        error_messages=_REQUIRED,
+        validate=validate.Length(
+            MIN_PASSWORD, 1024, error=f"Use at least {MIN_PASSWORD} characters."
+        ),
+    )
+
+
+def _email() -> fields.Email:
+    return fields.Email(
+        required=True,
+        error_messages={**_REQUIRED, "invalid": "Enter an email address such as ada@example.com."},
+        validate=validate.Length(max=254),
+    )
+
+
+class SignupForm(_Form):
+    name = fields.String(required=True, error_messages=_REQUIRED, validate=validate.Length(1, 200))
+    email = _email()
+    password = _password()
+    company = fields.String(load_default="", validate=validate.Length(max=200))
+    timezone = TimeZoneName(required=True, error_messages=_REQUIRED)
+
+
+class LoginForm(_Form):
+    email = fields.String(required=True, error_messages=_REQUIRED, validate=validate.Length(1, 254))
+    password = fields.String(
+        required=True, error_messages=_REQUIRED, validate=validate.Length(1, 1024)
+    )
+
+
+class ForgotPasswordForm(_Form):
+    email = _email()
+
+
+class ResetPasswordForm(_Form):
+    password = _password()
+
+
+class InvitationAcceptForm(_Form):
+    name = fields.String(required=True, error_messages=_REQUIRED, validate=validate.Length(1, 200))
+    password = _password()
+    timezone = TimeZoneName(required=True, error_messages=_REQUIRED)
+
+
+class InviteForm(_Form):
+    email = _email()
+    role = fields.String(load_default="member", validate=validate.OneOf(ROLES))
+
+
+class PreferencesForm(_Form):
+    """P1: the prefix only shapes links created afterwards; existing URLs never move."""
+
+    name = fields.String(required=True, error_messages=_REQUIRED, validate=validate.Length(1, 200))
+    timezone = TimeZoneName(required=True, error_messages=_REQUIRED)
+    meetings_prefix = fields.String(
+        required=True,
+        error_messages=_REQUIRED,
+        validate=[
+            validate.Length(1, 63),
+            validate.Regexp(
+                _PREFIX, error="Use a-z, 0-9 and '-', starting with a letter or digit."
+            ),
+        ],
+    )
+
+    @pre_load
+    def _lower(self, data: Mapping[str, Any], **_: Any) -> dict[str, Any]:
+        data = dict(data)
+        if isinstance(data.get("meetings_prefix"), str):
+            data["meetings_prefix"] = data["meetings_prefix"].strip().lower()
+        return data
+
+    @validates("meetings_prefix")
+    def _not_reserved(self, value: str, **_: Any) -> None:
+        if value in RESERVED_PREFIXES:
+            raise ValidationError("This word is reserved; choose another.")
+
+
+class AccountForm(_Form):
+    name = fields.String(required=True, error_messages=_REQUIRED, validate=validate.Length(1, 200))
+    meeting_types = fields.String(load_default="", validate=validate.Length(max=5000))
+
+    @post_load
+    def _lines(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        types: list[str] = []
+        for line in data["meeting_types"].splitlines():
+            line = line.strip()
+            if line and line not in types:
+                if len(line) > 100:
+                    raise ValidationError("At most 100 characters per type.", "meeting_types")
+                types.append(line)
+        if len(types) > 50:
+            raise ValidationError("At most 50 meeting types.", "meeting_types")
+        data["meeting_types"] = types
+        return data
+
+
+class BrandingForm(_Form):
+    accent_color = fields.String(
+        required=True,
+        error_messages=_REQUIRED,
+        validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$", error="Use a colour such as #2f6fed."),
+    )
+
+    @post_load
+    def _lower(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["accent_color"] = data["accent_color"].lower()
+        return data
+
+
+_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(?::\d{1,5})?$")
+
+
+class OriginsForm(_Form):
+    """P5: one origin per line, such as ``https://www.example.com`` (no path)."""
+
+    origins = fields.String(load_default="", validate=validate.Length(max=20000))
+
+    @post_load
+    def _lines(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        origins: list[str] = []
+        for line in data["origins"].splitlines():
+            origin = line.strip().rstrip("/").lower()
+            if not origin:
+                continue
+            if not _ORIGIN.match(origin) or len(origin) > 300:
+                raise ValidationError(
+                    f"{line.strip()[:80]!r} is not an origin such as https://www.example.com.",
+                    "origins",
+                )
+            if origin not in origins:
+                origins.append(origin)
+        if len(origins) > 50:
+            raise ValidationError("At most 50 origins.", "origins")
+        data["origins"] = sorted(origins)
+        return data
+
+
+class TokenForm(_Form):
+    name = fields.String(required=True, error_messages=_REQUIRED, validate=validate.Length(1, 100))
+
+
+class DomainForm(_Form):
+    hostname = fields.String(
+        required=True, error_messages=_REQUIRED, validate=validate.Length(1, 300)
+    )
+
+
+def load_form(
+    schema: Schema, data: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """``(values, {})`` or ``({}, {field: [messages]})``."""
+    try:
+        return schema.load(dict(data)), {}
+    except ValidationError as exc:
+        return {}, flatten_messages(exc.messages)

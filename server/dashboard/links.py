@@ -1,0 +1,521 @@
+"""Meeting links in the dashboard: the list, the editor's steps, embed code, troubleshooter."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.accounts.models import User
+from server.clock import utcnow
+from server.dashboard import consent as consent_settings
+from server.dashboard import editor
+from server.dashboard.models import CustomDomain
+from server.dashboard.rendering import render, zone_names
+from server.dashboard.session import current_user, login_required
+from server.dashboard.uploads import ImageRejected, public_url, read_file, store_image
+from server.db import get_session
+from server.errors import ValidationFailed, flatten_messages
+from server.links.models import BookingLink
+from server.links.schemas import LinkSchema
+from server.links.services import (
+    create_link,
+    delete_link,
+    get_account_link,
+    link_view,
+    update_link,
+)
+from server.links.slots import troubleshoot_day
+from server.pages.blueprint import CSP as PAGES_CSP
+from server.timezones import zone
+
+__all__ = [
+    "email_preview",
+    "home",
+    "link_delete",
+    "link_edit",
+    "link_embed",
+    "link_list",
+    "link_new",
+    "make_default",
+    "troubleshooter",
+]
+
+TYPE_LABELS = {"one_on_one": "One-on-one", "round_robin": "Round robin", "group": "Group"}
+STEP_SLUGS = [slug for slug, _ in editor.STEPS]
+Errors = dict[str, list[str]]
+
+
+# -- shared --------------------------------------------------------------------------------
+
+
+def share_base(session: Session, account_id: int) -> str:
+    """Where share links point: the account's first connected domain (P4), else the app."""
+    domain = session.scalar(
+        select(CustomDomain)
+        .where(CustomDomain.account_id == account_id, CustomDomain.verified_at.is_not(None))
+        .order_by(CustomDomain.id)
+    )
+    if domain is not None:
+        return f"https://{domain.hostname}"
+    return current_app.config["RENDEZVOUS_BASE_URL"]
+
+
+def embed_snippet(base: str, slug: str) -> str:
+    """SPEC §7 E2, with the real URL."""
+    return (
+        f'<div class="rendezvous-embed" data-src="{base}/meetings/{slug}"></div>\n'
+        f'<script src="{base}/embed/v1/embed.js" async></script>'
+    )
+
+
+def link_alerts(user: User) -> list[str]:
+    """Messages above the links list. The calendars feature (C6) adds "a calendar can't be
+    reached" here; nothing else raises alerts yet."""
+    return []
+
+
+def _account_links(session: Session, user: User) -> list[BookingLink]:
+    return list(
+        session.scalars(
+            select(BookingLink)
+            .where(BookingLink.account_id == user.account_id, BookingLink.deleted_at.is_(None))
+            .order_by(BookingLink.id)
+        )
+    )
+
+
+def _schema_errors(exc: ValidationError) -> Errors:
+    return flatten_messages(exc.messages)
+
+
+def _load(
+    payload: dict[str, Any], conversion_errors: Errors, *, partial: bool
+) -> tuple[dict[str, Any], Errors]:
+    """Validate with ``LinkSchema``; fields that didn't even convert are left to their message."""
+    bad = {key.split(".", 1)[0] for key in conversion_errors}
+    payload = {k: v for k, v in payload.items() if k not in bad}
+    try:
+        data = LinkSchema(partial=partial).load(payload)
+    except ValidationError as exc:
+        return {}, {**_schema_errors(exc), **conversion_errors}
+    return data, conversion_errors
+
+
+# -- list, default, delete -----------------------------------------------------------------
+
+
+@login_required
+def home() -> ResponseReturnValue:
+    return redirect(url_for("dashboard.links"))
+
+
+@login_required
+def link_list() -> ResponseReturnValue:
+    """Every link of the account with its share link, embed code and the default star (P2)."""
+    user = current_user()
+    assert user is not None
+    session = get_session()
+    base = share_base(session, user.account_id)
+    rows = [
+        {
+            "link": link,
+            "type": TYPE_LABELS[link.type],
+            "hosts": ", ".join(h.user.name for h in link.hosts),
+            "share_url": f"{base}/meetings/{link.slug}",
+            "snippet": embed_snippet(base, link.slug),
+            "is_default": link.id == user.account.default_link_id,
+        }
+        for link in _account_links(session, user)
+    ]
+    rows.sort(key=lambda row: not row["is_default"])
+    return render("links.html", rows=rows, alerts=link_alerts(user))
+
+
+@login_required
+def make_default(link_id: int) -> ResponseReturnValue:
+    """Star a link as the account's default (P2); starring it again clears the star.
+
+    :raise 404: not a link of this account.
+    """
+    user = current_user()
+    assert user is not None
+    session = get_session()
+    link = get_account_link(session, user, link_id)
+    account = user.account
+    if account.default_link_id == link.id:
+        account.default_link_id = None
+        flash(f"“{link.title}” is no longer the default link.")
+    else:
+        account.default_link_id = link.id
+        flash(f"“{link.title}” is now the default link.")
+    session.commit()
+    return redirect(url_for("dashboard.links"))
+
+
+@login_required
+def link_delete(link_id: int) -> ResponseReturnValue:
+    """Archive a link: its page goes away, its bookings stay.
+
+    :raise 404: not a link of this account.
+    """
+    user = current_user()
+    assert user is not None
+    session = get_session()
+    link = get_account_link(session, user, link_id)
+    if request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm that the link's URL stops working.", "error")
+        return redirect(url_for("dashboard.link_edit", link_id=link.id, step="details"))
+    delete_link(session, link)
+    if user.account.default_link_id == link.id:
+        user.account.default_link_id = None
+    session.commit()
+    flash(f"“{link.title}” is deleted; its bookings stay in the bookings list.")
+    return redirect(url_for("dashboard.links"))
+
+
+# -- the editor: new link (Details), then each step ----------------------------------------
+
+
+def _details_context(user: User) -> dict[str, Any]:
+    return {
+        "team": user.account.users,
+        "meeting_types": user.account.meeting_types or [],
+        "duration_presets": editor.DURATION_PRESETS,
+        "type_labels": TYPE_LABELS,
+    }
+
+
+def _stored_photo(session: Session, user: User) -> tuple[str | None, Errors]:
+    """The link photo sent with Details, stored; ``(None, {})`` when none was chosen."""
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        return None, {}
+    try:
+        stored = store_image(session, user.account_id, read_file(upload), "photo")
+    except ImageRejected as exc:
+        return None, {"photo": [str(exc)]}
+    return public_url(stored), {}
+
+
+@login_required
+def link_new() -> ResponseReturnValue:
+    """Details of a new link (L3); the slug chosen here is fixed for good.
+
+    Then the editor continues with the other steps of the saved link.
+    """
+    user = current_user()
+    assert user is not None
+    session = get_session()
+    errors: Errors = {}
+    if request.method == "GET":
+        state = editor.details_state({"durations": [30], "host_ids": [user.id]})
+    else:
+        state = editor.details_state_from_form(request.form)
+        payload, conversion = editor.details_payload(state, creating=True)
+        data, errors = _load(payload, conversion, partial=False)
+        if not errors:
+            photo, errors = _stored_photo(session, user)
+            if photo:
+                data["photo_url"] = photo
+        if not errors:
+            try:
+                link = create_link(session, user, data)
+                session.commit()
+            except ValidationFailed as exc:
+                session.rollback()
+                errors = dict(exc.fields or {})
+            else:
+                flash("Link created. Configure it step by step, or share it as it is.")
+                return redirect(
+                    url_for("dashboard.link_edit", link_id=link.id, step="configuration")
+                )
+        session.rollback()
+    return render(
+        "link_details.html",
+        status=422 if errors else 200,
+        link=None,
+        step="details",
+        steps=editor.STEPS,
+        state=state,
+        errors=errors,
+        prefix=user.meetings_prefix,
+        **_details_context(user),
+    )
+
+
+_FROM_VIEW = {
+    "details": editor.details_state,
+    "configuration": editor.configuration_state,
+    "availability": editor.availability_state,
+    "questions": editor.questions_state,
+}
+_FROM_FORM = {
+    "details": editor.details_state_from_form,
+    "configuration": editor.configuration_state_from_form,
+    "availability": editor.availability_state_from_form,
+    "questions": editor.questions_state_from_form,
+}
+
+
+def _payload(step: str, state: dict[str, Any]) -> tuple[dict[str, Any], Errors]:
+    if step == "details":
+        return editor.details_payload(state, creating=False)
+    if step == "configuration":
+        return editor.configuration_payload(state)
+    if step == "availability":
+        return editor.availability_payload(state)
+    return editor.questions_payload(state)
+
+
+def _act(step: str, state: dict[str, Any], action: str) -> tuple[dict[str, Any], Errors]:
+    if step == "availability":
+        return editor.apply_availability_action(state, action), {}
+    if step == "questions":
+        return editor.apply_questions_action(state, action)
+    return state, {}
+
+
+def _save(
+    session: Session, user: User, link: BookingLink, step: str, state: dict[str, Any]
+) -> Errors:
+    payload, conversion = _payload(step, state)
+    data, errors = _load(payload, conversion, partial=True)
+    if not errors and step == "details":
+        photo, errors = _stored_photo(session, user)
+        if photo:
+            data["photo_url"] = photo
+    if errors:
+        session.rollback()
+        return errors
+    try:
+        update_link(session, user, link, data)
+        session.commit()
+    except ValidationFailed as exc:
+        session.rollback()
+        return dict(exc.fields or {})
+    return {}
+
+
+def _next_step(step: str) -> str | None:
+    index = STEP_SLUGS.index(step)
+    return STEP_SLUGS[index + 1] if index + 1 < len(STEP_SLUGS) else None
+
+
+@login_required
+def link_edit(link_id: int, step: str) -> ResponseReturnValue:
+    """One step of the editor. Buttons other than Save change the form, not the link.
+
+    :raise 404: not a link of this account, or no such step.
+    """
+    user = current_user()
+    assert user is not None
+    session = get_session()
+    link = get_account_link(session, user, link_id)
+    if step not in STEP_SLUGS:
+        abort(404, "No such step of the editor.")
+    if step == "gdpr":
+        return _gdpr_step(session, user, link)
+    errors: Errors = {}
+    unsaved = False
+    if request.method == "GET":
+        state = _FROM_VIEW[step](link_view(link))
+    else:
+        action = request.form.get("action", "save")
+        state = _FROM_FORM[step](request.form)
+        if action in ("save", "save-next"):
+            errors = _save(session, user, link, step, state)
+            if not errors:
+                flash("Saved.")
+                following = _next_step(step) if action == "save-next" else step
+                return redirect(
+                    url_for("dashboard.link_edit", link_id=link.id, step=following or step)
+                )
+            session.refresh(link)
+        else:
+            state, errors = _act(step, state, action)
+            unsaved = True
+    return _step_page(user, link, step, state, errors, unsaved)
+
+
+def _step_page(
+    user: User,
+    link: BookingLink,
+    step: str,
+    state: dict[str, Any],
+    errors: Errors,
+    unsaved: bool,
+) -> ResponseReturnValue:
+    context: dict[str, Any] = {}
+    if step == "details":
+        context = _details_context(user)
+    elif step == "configuration":
+        context = {"languages": editor.LANGUAGE_NAMES, "locales": editor.LOCALES}
+    elif step == "availability":
+        context = {"zones": zone_names(), "day_names": editor.DAY_NAMES}
+    elif step == "questions":
+        context = {
+            "properties": editor.CONTACT_PROPERTIES,
+            "question_types": editor.QUESTION_TYPES,
+            "locked_required": editor.LOCKED_REQUIRED,
+        }
+    has_errors = bool(errors) and not unsaved
+    return render(
+        f"link_{step}.html",
+        status=422 if has_errors else 200,
+        link=link,
+        step=step,
+        steps=editor.STEPS,
+        state=state,
+        errors=errors,
+        unsaved=unsaved,
+        time_units=list(editor.TIME_UNITS),
+        **context,
+    )
+
+
+def _gdpr_step(session: Session, user: User, link: BookingLink) -> ResponseReturnValue:
+    """L9: follow the account's defaults or customise; the customisation is kept either way."""
+    own = consent_settings.link_custom_consent(link)
+    customized = bool((link.consent or {}).get("customized"))
+    errors: Errors = {}
+    if request.method == "GET":
+        state = editor.consent_state(own, customized=customized)
+    else:
+        state = editor.consent_state_from_form(request.form, own)
+        payload, errors = editor.consent_payload(state)
+        if not errors:
+            try:
+                consent_settings.save_link_consent(
+                    session, user, link, payload, customized=state["customized"]
+                )
+                session.commit()
+            except ValidationFailed as exc:
+                session.rollback()
+                errors = dict(exc.fields or {})
+            else:
+                flash("Saved.")
+                return redirect(url_for("dashboard.link_edit", link_id=link.id, step="gdpr"))
+    return render(
+        "link_gdpr.html",
+        status=422 if errors else 200,
+        link=link,
+        step="gdpr",
+        steps=editor.STEPS,
+        state=state,
+        errors=errors,
+        defaults=consent_settings.account_defaults(user.account),
+    )
+
+
+# -- embed code and email preview ----------------------------------------------------------
+
+
+@login_required
+def link_embed(link_id: int) -> ResponseReturnValue:
+    """E2: the snippet ready to copy, and the widget itself as a preview.
+
+    The preview runs the real widget, which needs Brython's ``'unsafe-eval'``: this page
+    gets the booking pages' policy instead of the dashboard's.
+
+    :raise 404: not a link of this account.
+    """
+    user = current_user()
+    assert user is not None
+    session = get_session()
+    link = get_account_link(session, user, link_id)
+    base = share_base(session, user.account_id)
+    app_base = current_app.config["RENDEZVOUS_BASE_URL"]
+    g.dashboard_csp = PAGES_CSP
+    return render(
+        "link_embed.html",
+        link=link,
+        snippet=embed_snippet(base, link.slug),
+        share_url=f"{base}/meetings/{link.slug}",
+        preview_src=f"{app_base}/meetings/{link.slug}",
+        loader_src=f"{app_base}/embed/v1/embed.js",
+    )
+
+
+@login_required
+def email_preview(link_id: int) -> ResponseReturnValue:
+    """L5: the reminder (or invitation) email of this link as a sample visitor gets it, in
+    the link's language or ``?language=``. Shown in a sandboxed frame of the editor.
+
+    :raise 404: not a link of this account. :raise 422: unknown kind or language.
+    """
+    from flask import Response
+
+    from server.notifications.preview import preview_email
+
+    user = current_user()
+    assert user is not None
+    link = get_account_link(get_session(), user, link_id)
+    try:
+        preview = preview_email(
+            link,
+            kind=request.args.get("kind", "reminder"),
+            language=request.args.get("language") or None,
+        )
+    except ValidationFailed as exc:
+        abort(422, "; ".join(m for ms in (exc.fields or {}).values() for m in ms))
+    body = f"<!-- Subject: {preview.subject} -->\n{preview.html}"
+    response = Response(body, mimetype="text/html")
+    # Email HTML has inline styles and remote images, and no script may run in it.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
+        "frame-ancestors 'self'; sandbox"
+    )
+    g.dashboard_csp = response.headers["Content-Security-Policy"]
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+# -- troubleshooter (L6, L7, §11) ----------------------------------------------------------
+
+
+@login_required
+def troubleshooter(link_id: int) -> ResponseReturnValue:
+    """Every candidate time of a day with the engine's reasons it is not offered.
+
+    ``?day=YYYY-MM-DD`` (default: today in the link's zone), ``?duration=``.
+
+    :raise 404: not a link of this account.
+    """
+    user = current_user()
+    assert user is not None
+    session = get_session()
+    link = get_account_link(session, user, link_id)
+    now = utcnow()
+    tz = zone(link.timezone)
+    errors: Errors = {}
+    try:
+        day = date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else None
+    except ValueError:
+        day, errors = None, {"day": ["Give a date such as 2026-12-01."]}
+    day = day or now.astimezone(tz).date()
+    duration = request.args.get("duration", type=int) or link.durations[0]
+    if duration not in link.durations:
+        errors["duration"] = [f"Choose one of {link.durations} minutes."]
+        duration = link.durations[0]
+    rows = troubleshoot_day(session, link, duration, day, now)
+    for row in rows:
+        row["local"] = row["start"].astimezone(tz)
+    return render(
+        "link_troubleshoot.html",
+        status=422 if errors else 200,
+        link=link,
+        day=day,
+        duration=duration,
+        rows=rows,
+        errors=errors,
+        offered=sum(1 for r in rows if r["offered"]),
+        previous_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+        type_labels=TYPE_LABELS,
+    )

@@ -1,0 +1,54 @@
+"""Password reset by emailed link (A1), without a table.
+
+The link carries the user's id and a fingerprint of their current password hash, signed and
+dated with the app's secret (itsdangerous). It works once: setting the new password changes
+the hash, so the same link no longer matches; it also lapses after an hour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from server.accounts.models import User
+
+__all__ = ["RESET_LIFETIME_SECONDS", "reset_token", "set_password", "user_for_reset_token"]
+
+RESET_LIFETIME_SECONDS = 3600
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def reset_token(user: User) -> str:
+    return _serializer().dumps([user.id, _fingerprint(user)])
+
+
+def user_for_reset_token(session: Session, token: str) -> User | None:
+    """The user the link was made for, or ``None``: bad, expired or already used."""
+    if len(token) > 500:
+        return None
+    try:
+        user_id, fingerprint = _serializer().loads(token, max_age=RESET_LIFETIME_SECONDS)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = (
+        session.scalar(select(User).where(User.id == user_id)) if isinstance(user_id, int) else None
+    )
+    if user is None or fingerprint != _fingerprint(user):
+        return None
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = generate_password_hash(password)

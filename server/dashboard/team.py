@@ -1,0 +1,140 @@
+"""Team members (A2): invitations by emailed link, and the admin/member roles.
+
+An invitation's token is shown once (in the email) and stored as its SHA-256, like API
+tokens. Accepting it creates the user in the inviting account, with the preset links (L1).
+An account always keeps at least one admin.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server.accounts.models import ROLES, Account, User
+from server.accounts.services import create_user, token_hash
+from server.clock import utcnow
+from server.dashboard.models import Invitation
+from server.errors import ApiError, NotFound, ValidationFailed
+
+__all__ = [
+    "INVITATION_LIFETIME",
+    "accept_invitation",
+    "create_invitation",
+    "get_account_invitation",
+    "invitation_for_token",
+    "pending_invitations",
+    "set_role",
+]
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+def create_invitation(
+    session: Session, inviter: User, email: str, role: str
+) -> tuple[Invitation, str]:
+    """A new invitation (an older pending one for the same email is replaced).
+
+    :raise ValidationFailed: the email already has a user, or an unknown role.
+    """
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise ValidationFailed({"role": [f"Choose one of {', '.join(ROLES)}."]})
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise ValidationFailed({"email": ["This person already has a Rendezvous user."]})
+    for old in pending_invitations(session, inviter.account_id):
+        if old.email == email:
+            session.delete(old)
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    invitation = Invitation(
+        account_id=inviter.account_id,
+        email=email,
+        role=role,
+        token_hash=token_hash(token),
+        invited_by_id=inviter.id,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+    )
+    session.add(invitation)
+    session.flush()
+    return invitation, token
+
+
+def pending_invitations(session: Session, account_id: int) -> list[Invitation]:
+    return list(
+        session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.account_id == account_id,
+                Invitation.accepted_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .order_by(Invitation.id)
+        )
+    )
+
+
+def get_account_invitation(session: Session, user: User, invitation_id: int) -> Invitation:
+    """:raise NotFound: not an invitation of the user's account."""
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None or invitation.account_id != user.account_id:
+        raise NotFound("No such invitation.")
+    return invitation
+
+
+def invitation_for_token(session: Session, token: str) -> Invitation:
+    """:raise NotFound: unknown, used or expired (the same answer for all three)."""
+    invitation = None
+    if 0 < len(token) <= 128:
+        invitation = session.scalar(
+            select(Invitation).where(Invitation.token_hash == token_hash(token))
+        )
+    if (
+        invitation is None
+        or invitation.accepted_at is not None
+        or invitation.expires_at <= utcnow()
+    ):
+        raise NotFound("This invitation is not valid any more; ask for a new one.")
+    return invitation
+
+
+def accept_invitation(
+    session: Session, invitation: Invitation, *, name: str, password: str, timezone: str
+) -> User:
+    """The invited person's user, in the inviting account, with its preset links."""
+    account = session.get(Account, invitation.account_id)
+    user = create_user(
+        session,
+        email=invitation.email,
+        password=password,
+        name=name,
+        timezone=timezone,
+        account=account,
+        role=invitation.role,
+    )
+    invitation.accepted_at = utcnow()
+    return user
+
+
+def set_role(session: Session, admin: User, user_id: int, role: str) -> User:
+    """:raise NotFound: no such user in the account. :raise ApiError: the last admin."""
+    user = session.get(User, user_id)
+    if user is None or user.account_id != admin.account_id:
+        raise NotFound("No such team member.")
+    if role not in ROLES:
+        raise ValidationFailed({"role": [f"Choose one of {', '.join(ROLES)}."]})
+    if user.role == "admin" and role != "admin":
+        admins = session.scalars(
+            select(User.id).where(User.account_id == admin.account_id, User.role == "admin")
+        ).all()
+        if len(admins) <= 1:
+            raise ApiError(
+                "An account needs at least one admin; make someone else admin first.",
+                code="last_admin",
+                status=409,
+            )
+    user.role = role
+    return user
