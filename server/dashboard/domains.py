@@ -136,22 +136,36 @@ def check_domain(domain: CustomDomain, resolve: Callable[[str], set[str]] | None
 
 
 def dns_steps(domain: CustomDomain) -> list[DnsStep]:
-    """What the user types at their DNS provider."""
+    """What the user types at their DNS provider: a CNAME to the app's host name for a
+    subdomain; A/AAAA records for an apex domain, or when the app is reached by an address."""
     target = app_hostname()
     labels = domain.hostname.split(".")
-    if len(labels) > 2:
-        return [
-            DnsStep(
-                "CNAME",
-                labels[0] if len(labels) == 3 else ".".join(labels[:-2]),
-                f"{target}.",
-                f"At the DNS provider of {'.'.join(labels[-2:])}: a CNAME record.",
-            )
-        ]
-    addresses = sorted(resolve_addresses(target)) or ["<the app's IP address>"]
+    zone_name = ".".join(labels[-2:])
+    try:
+        ipaddress.ip_address(target)
+        addresses = [target]
+    except ValueError:
+        addresses = []
+        if len(labels) > 2:
+            return [
+                DnsStep(
+                    "CNAME",
+                    ".".join(labels[:-2]),
+                    f"{target}.",
+                    f"At the DNS provider of {zone_name}: a CNAME record.",
+                )
+            ]
+        addresses = sorted(resolve_addresses(target)) or ["<the app's IP address>"]
+    name = ".".join(labels[:-2]) or "@"
     return [
-        DnsStep("A" if ":" not in a else "AAAA", "@", a, "An apex domain can't be a CNAME.")
-        for a in addresses
+        DnsStep(
+            "AAAA" if ":" in address else "A",
+            name,
+            address,
+            f"At the DNS provider of {zone_name}: an address record"
+            + (" (an apex domain can't be a CNAME)." if name == "@" else "."),
+        )
+        for address in addresses
     ]
 
 
