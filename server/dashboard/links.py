@@ -48,6 +48,7 @@ __all__ = [
 
 TYPE_LABELS = {"one_on_one": "One-on-one", "round_robin": "Round robin", "group": "Group"}
 STEP_SLUGS = [slug for slug, _ in editor.STEPS]
+TROUBLESHOOT_RANGE_DAYS = 2 * 366
 Errors = dict[str, list[str]]
 
 
@@ -355,7 +356,10 @@ def _step_page(
     if step == "details":
         context = _details_context(user)
     elif step == "configuration":
-        context = {"languages": editor.LANGUAGE_NAMES, "locales": editor.LOCALES}
+        locales = list(editor.LOCALES)
+        if state["locale"] and state["locale"] not in dict(locales):
+            locales.append((state["locale"], state["locale"]))  # any valid tag is accepted
+        context = {"languages": editor.LANGUAGE_NAMES, "locales": locales}
     elif step == "availability":
         context = {"zones": zone_names(), "day_names": editor.DAY_NAMES}
     elif step == "questions":
@@ -494,11 +498,14 @@ def troubleshooter(link_id: int) -> ResponseReturnValue:
     now = utcnow()
     tz = zone(link.timezone)
     errors: Errors = {}
+    today = now.astimezone(tz).date()
     try:
         day = date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else None
     except ValueError:
         day, errors = None, {"day": ["Give a date such as 2026-12-01."]}
-    day = day or now.astimezone(tz).date()
+    if day is not None and abs((day - today).days) > TROUBLESHOOT_RANGE_DAYS:
+        day, errors = None, {"day": ["Choose a date within two years of today."]}
+    day = day or today
     duration = request.args.get("duration", type=int) or link.durations[0]
     if duration not in link.durations:
         errors["duration"] = [f"Choose one of {link.durations} minutes."]

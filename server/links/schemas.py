@@ -163,6 +163,14 @@ class LinkSchema(Schema):
         unknown = "raise"
         ordered = True
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """``partial=True`` (PATCH, the editor's steps) lets whole fields be left out, never
+        parts of one that is sent: marshmallow would otherwise pass it down, and accept a
+        question without its key or reminders without their offsets."""
+        if kwargs.get("partial") is True:
+            kwargs["partial"] = tuple(self._declared_fields)
+        super().__init__(*args, **kwargs)
+
     id = fields.Integer(dump_only=True)
     url = fields.String(dump_only=True)
     slug = fields.String(
@@ -224,6 +232,8 @@ class LinkSchema(Schema):
 
     @validates("form")
     def _identity_questions(self, value: list[dict[str, Any]], **_: Any) -> None:
+        if any("key" not in q for q in value):
+            return  # marshmallow runs this even when a question failed: it has its message
         keys = [q["key"] for q in value]
         if len(set(keys)) != len(keys):
             raise ValidationError("Each question key once.")

@@ -217,3 +217,19 @@ def test_troubleshooter_says_why_a_time_is_not_offered(client, host, make_link):
     off_grid = offered[3].replace(":30:00", ":40:00").replace(":00:00", ":10:00")
     assert reasons(off_grid) == (False, ["off_grid"])
     assert reasons("2020-01-06T09:00:00+01:00")[1] == ["outside_window", "minimum_notice"]
+
+
+def test_a_patch_checks_every_part_of_a_field_it_sends(client, host, make_link):
+    """PATCH may leave fields out, not parts of one: a question without its key is a 422
+    (it was a 500), and reminders sent without offsets get the default offsets."""
+    link = make_link()
+    url = f"/api/v1/links/{link['id']}"
+    keyless = client.patch(url, json={"form": [{"label": "Topic"}]}, headers=host.headers)
+    assert keyless.status_code == 422
+    assert keyless.json["error"]["fields"] == {"form.0.key": ["Missing data for required field."]}
+    off = client.patch(url, json={"reminders": {"enabled": False}}, headers=host.headers)
+    assert off.json["reminders"] == {
+        "enabled": False,
+        "offsets_minutes": [4320, 60],
+        "include_description": False,
+    }
