@@ -32,11 +32,10 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_ENABLED", True)
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # _protect_forms decides, by path
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # as long as the session itself
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault(
-        "SESSION_COOKIE_SECURE", app.config["RENDEZVOUS_BASE_URL"].startswith("https://")
-    )
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(days=14))
+    # Flask has its own defaults for these (None, False, 31 days): set ours outright.
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = app.config["RENDEZVOUS_BASE_URL"].startswith("https://")
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=14)
 
     # Order matters: a custom domain answers only its pages; an upload form may be bigger
     # than other posts, which must be known before the CSRF check reads the form.

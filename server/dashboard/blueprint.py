@@ -139,6 +139,8 @@ def _expected(error: ApiError) -> ResponseReturnValue:
 
 @bp.errorhandler(HTTPException)
 def _http(error: HTTPException) -> Response | ResponseReturnValue:
+    if error.code == 429:  # the limiter's description is its rule ("20 per 1 minute")
+        return rendering.error_page(429, "Too many attempts. Wait a minute, then try again.")
     return rendering.error_page(error.code or 500, error.description or error.name)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from server.links.services import (
     update_link,
 )
 from server.links.slots import troubleshoot_day
+from server.notifications.preview import preview_email
 from server.pages.blueprint import CSP as PAGES_CSP
 from server.timezones import zone
 
@@ -453,10 +454,6 @@ def email_preview(link_id: int) -> ResponseReturnValue:
 
     :raise 404: not a link of this account. :raise 422: unknown kind or language.
     """
-    from flask import Response
-
-    from server.notifications.preview import preview_email
-
     user = current_user()
     assert user is not None
     link = get_account_link(get_session(), user, link_id)
