@@ -9,7 +9,16 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from server.dashboard import account, auth, bookings, contacts, links, rendering
+from server.dashboard import (
+    account,
+    auth,
+    bookings,
+    contacts,
+    links,
+    preferences,
+    rendering,
+    troubleshooter,
+)
 from server.dashboard.uploads import MAX_REQUEST_BYTES
 from server.errors import ApiError
 
@@ -50,7 +59,10 @@ bp.add_url_rule(
 bp.add_url_rule("/links/<int:link_id>/default", "link_default", links.make_default, methods=POST)
 bp.add_url_rule("/links/<int:link_id>/delete", "link_delete", links.link_delete, methods=POST)
 bp.add_url_rule(
-    "/links/<int:link_id>/troubleshoot", "link_troubleshoot", links.troubleshooter, methods=GET
+    "/links/<int:link_id>/troubleshoot",
+    "link_troubleshoot",
+    troubleshooter.troubleshooter,
+    methods=GET,
 )
 
 # -- bookings (L10: who was assigned) ------------------------------------------------------
@@ -68,10 +80,12 @@ bp.add_url_rule(
 )
 
 # -- the signed-in user: preferences (P1), personal API tokens -----------------------------
-bp.add_url_rule("/preferences", "preferences", account.preferences, methods=BOTH)
-bp.add_url_rule("/tokens", "tokens", account.tokens, methods=BOTH)
-bp.add_url_rule("/tokens/<int:token_id>/revoke", "token_revoke", account.token_revoke, methods=POST)
-bp.add_url_rule("/uploads/<int:upload_id>", "upload", account.upload, methods=GET)
+bp.add_url_rule("/preferences", "preferences", preferences.preferences, methods=BOTH)
+bp.add_url_rule("/tokens", "tokens", preferences.tokens, methods=BOTH)
+bp.add_url_rule(
+    "/tokens/<int:token_id>/revoke", "token_revoke", preferences.token_revoke, methods=POST
+)
+bp.add_url_rule("/uploads/<int:upload_id>", "upload", preferences.upload, methods=GET)
 
 # -- the account, for admins: settings, branding (P3), embedding (P5), privacy (L9),
 # -- team and roles, custom domains (P4) ---------------------------------------------------
@@ -96,7 +110,7 @@ bp.add_url_rule(
 )
 
 # -- public files ---------------------------------------------------------------------------
-files.add_url_rule("/uploads/<key>", "public_upload", account.public_upload, methods=GET)
+files.add_url_rule("/uploads/<key>", "public_upload", preferences.public_upload, methods=GET)
 
 # -- plumbing: security headers, upload sizes, errors as pages -----------------------------
 UPLOAD_ENDPOINTS = frozenset(

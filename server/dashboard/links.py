@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 from flask import Response, abort, current_app, flash, g, redirect, request, url_for
@@ -12,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.accounts.models import User
-from server.clock import utcnow
 from server.dashboard import consent as consent_settings
 from server.dashboard import editor
 from server.dashboard.models import CustomDomain
@@ -30,10 +28,8 @@ from server.links.services import (
     link_view,
     update_link,
 )
-from server.links.slots import troubleshoot_day
 from server.notifications.preview import preview_email
 from server.pages.blueprint import CSP as PAGES_CSP
-from server.timezones import zone
 
 __all__ = [
     "email_preview",
@@ -44,12 +40,10 @@ __all__ = [
     "link_list",
     "link_new",
     "make_default",
-    "troubleshooter",
 ]
 
 TYPE_LABELS = {"one_on_one": "One-on-one", "round_robin": "Round robin", "group": "Group"}
 STEP_SLUGS = [slug for slug, _ in editor.STEPS]
-TROUBLESHOOT_RANGE_DAYS = 2 * 366
 Errors = dict[str, list[str]]
 
 
@@ -475,51 +469,3 @@ def email_preview(link_id: int) -> ResponseReturnValue:
     g.dashboard_csp = response.headers["Content-Security-Policy"]
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
-
-
-# -- troubleshooter (L6, L7, §11) ----------------------------------------------------------
-
-
-@login_required
-def troubleshooter(link_id: int) -> ResponseReturnValue:
-    """Every candidate time of a day with the engine's reasons it is not offered.
-
-    ``?day=YYYY-MM-DD`` (default: today in the link's zone), ``?duration=``.
-
-    :raise 404: not a link of this account.
-    """
-    user = current_user()
-    assert user is not None
-    session = get_session()
-    link = get_account_link(session, user, link_id)
-    now = utcnow()
-    tz = zone(link.timezone)
-    errors: Errors = {}
-    today = now.astimezone(tz).date()
-    try:
-        day = date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else None
-    except ValueError:
-        day, errors = None, {"day": ["Give a date such as 2026-12-01."]}
-    if day is not None and abs((day - today).days) > TROUBLESHOOT_RANGE_DAYS:
-        day, errors = None, {"day": ["Choose a date within two years of today."]}
-    day = day or today
-    duration = request.args.get("duration", type=int) or link.durations[0]
-    if duration not in link.durations:
-        errors["duration"] = [f"Choose one of {link.durations} minutes."]
-        duration = link.durations[0]
-    rows = troubleshoot_day(session, link, duration, day, now)
-    for row in rows:
-        row["local"] = row["start"].astimezone(tz)
-    return render(
-        "link_troubleshoot.html",
-        status=422 if errors else 200,
-        link=link,
-        day=day,
-        duration=duration,
-        rows=rows,
-        errors=errors,
-        offered=sum(1 for r in rows if r["offered"]),
-        previous_day=day - timedelta(days=1),
-        next_day=day + timedelta(days=1),
-        type_labels=TYPE_LABELS,
-    )

@@ -1,0 +1,174 @@
+"""What belongs to the signed-in user: preferences (P1), photo, API tokens; uploaded files."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from server.accounts.models import ApiToken, User
+from server.accounts.services import issue_token
+from server.dashboard.forms import PreferencesForm, TokenForm, load_form
+from server.dashboard.models import Upload
+from server.dashboard.rendering import render, zone_names
+from server.dashboard.session import current_user, login_required
+from server.dashboard.uploads import (
+    ImageRejected,
+    get_account_upload,
+    get_public_upload,
+    public_url,
+    read_file,
+    store_image,
+)
+from server.db import get_session
+from server.errors import NotFound
+
+__all__ = ["preferences", "public_upload", "token_revoke", "tokens", "upload"]
+
+Errors = dict[str, list[str]]
+
+
+def _me() -> User:
+    user = current_user()
+    assert user is not None  # the decorators saw to it
+    return user
+
+
+def _status(errors: Errors) -> int:
+    return 422 if errors else 200
+
+
+# -- the user's preferences (P1) and photo ---------------------------------------------------
+
+
+@login_required
+def preferences() -> ResponseReturnValue:
+    """Name, zone, meetings URL prefix (P1: only links created afterwards use a new prefix)
+    and the photo visitors see."""
+    user = _me()
+    session = get_session()
+    errors: Errors = {}
+    values = {"name": user.name, "timezone": user.timezone, "meetings_prefix": user.meetings_prefix}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        data, errors = load_form(PreferencesForm(), values)
+        if not errors and data["meetings_prefix"] != user.meetings_prefix:
+            taken = session.scalar(
+                select(User.id).where(
+                    User.meetings_prefix == data["meetings_prefix"], User.id != user.id
+                )
+            )
+            if taken is not None:
+                errors = {"meetings_prefix": ["Another host uses this prefix; choose another."]}
+        photo = request.files.get("photo")
+        if not errors and photo is not None and photo.filename:
+            try:
+                stored = store_image(session, user.account_id, read_file(photo), "photo")
+            except ImageRejected as exc:
+                errors = {"photo": [str(exc)]}
+            else:
+                user.photo_url = public_url(stored)
+        if not errors:
+            if request.form.get("remove_photo") == "on":
+                user.photo_url = None
+            changed_prefix = data["meetings_prefix"] != user.meetings_prefix
+            user.name, user.timezone = data["name"], data["timezone"]
+            user.meetings_prefix = data["meetings_prefix"]
+            session.commit()
+            flash(
+                "Saved. New links will use the new prefix; existing links keep their URL."
+                if changed_prefix
+                else "Saved."
+            )
+            return redirect(url_for("dashboard.preferences"))
+        session.rollback()
+    return render(
+        "preferences.html", status=_status(errors), values=values, errors=errors, zones=zone_names()
+    )
+
+
+# -- personal API tokens ---------------------------------------------------------------------
+
+
+def _my_tokens(user: User) -> list[ApiToken]:
+    return list(
+        get_session().scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        )
+    )
+
+
+@login_required
+def tokens() -> ResponseReturnValue:
+    """The user's bearer tokens for the host API; a new one is shown once, on this answer."""
+    user = _me()
+    session = get_session()
+    errors: Errors = {}
+    new_token = None
+    name = ""
+    if request.method == "POST":
+        data, errors = load_form(TokenForm(), request.form)
+        name = request.form.get("name", "")
+        if not errors:
+            new_token = issue_token(session, user, data["name"])
+            session.commit()
+            name = ""
+    return render(
+        "tokens.html",
+        status=_status(errors),
+        tokens=_my_tokens(user),
+        new_token=new_token,
+        errors=errors,
+        name=name,
+    )
+
+
+@login_required
+def token_revoke(token_id: int) -> ResponseReturnValue:
+    """:raise 404: not a token of this user."""
+    user = _me()
+    session = get_session()
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("No such token.")
+    session.delete(token)
+    session.commit()
+    flash(f"Token “{token.name or token.id}” revoked: it no longer opens the API.")
+    return redirect(url_for("dashboard.tokens"))
+
+
+# -- uploaded files ----------------------------------------------------------------------------
+
+
+def _image(upload: Upload, *, public: bool) -> Response:
+    response = Response(upload.data, mimetype=upload.content_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Disposition"] = "inline"
+    if public:
+        # The key never points at other bytes, and widgets on other sites show the image.
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@login_required
+def upload(upload_id: int) -> ResponseReturnValue:
+    """An image of this account, for the dashboard.
+
+    :raise 404: not an upload of this account.
+    """
+    return _image(get_account_upload(get_session(), _me(), upload_id), public=False)
+
+
+def public_upload(key: str) -> ResponseReturnValue:
+    """A logo or photo as booking pages and widgets load it.
+
+    :raise 404: unknown key.
+    """
+    try:
+        found = get_public_upload(get_session(), key)
+    except NotFound:
+        return Response("Not found", status=404, mimetype="text/plain")
+    return _image(found, public=True)
