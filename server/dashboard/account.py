@@ -18,13 +18,15 @@ from server.dashboard.forms import (
     AccountForm,
     BrandingForm,
     DomainForm,
+    Errors,
     InviteForm,
     OriginsForm,
     load_form,
+    status_for,
 )
 from server.dashboard.models import CustomDomain, Upload
 from server.dashboard.rendering import render
-from server.dashboard.session import admin_required, current_user
+from server.dashboard.session import admin_required, signed_in_user
 from server.dashboard.uploads import ImageRejected, public_url, read_file, store_image
 from server.db import get_session
 from server.errors import ApiError, ValidationFailed
@@ -42,25 +44,13 @@ __all__ = [
     "team_role",
 ]
 
-Errors = dict[str, list[str]]
-
-
-def _me() -> User:
-    user = current_user()
-    assert user is not None  # the decorators saw to it
-    return user
-
-
-def _status(errors: Errors) -> int:
-    return 422 if errors else 200
-
 
 # -- account settings: name and meeting types (L3) --------------------------------------------
 
 
 @admin_required
 def settings() -> ResponseReturnValue:
-    account = _me().account
+    account = signed_in_user().account
     errors: Errors = {}
     values = {"name": account.name, "meeting_types": "\n".join(account.meeting_types or [])}
     if request.method == "POST":
@@ -72,7 +62,7 @@ def settings() -> ResponseReturnValue:
             get_session().commit()
             flash("Saved.")
             return redirect(url_for("dashboard.account"))
-    return render("account.html", status=_status(errors), values=values, errors=errors)
+    return render("account.html", status=status_for(errors), values=values, errors=errors)
 
 
 # -- branding (P3) --------------------------------------------------------------------------
@@ -84,7 +74,7 @@ def branding() -> ResponseReturnValue:
 
     A rejected logo changes nothing, stores nothing, and says why next to the file field.
     """
-    user = _me()
+    user = signed_in_user()
     account = user.account
     session = get_session()
     errors: Errors = {}
@@ -115,7 +105,7 @@ def branding() -> ResponseReturnValue:
             session.commit()
             flash("Saved. Booking pages and widgets show it from now on.")
             return redirect(url_for("dashboard.branding"))
-    return render("branding.html", status=_status(errors), values=values, errors=errors)
+    return render("branding.html", status=status_for(errors), values=values, errors=errors)
 
 
 # -- allowed embed origins (P5) ---------------------------------------------------------------
@@ -124,7 +114,7 @@ def branding() -> ResponseReturnValue:
 @admin_required
 def embedding() -> ResponseReturnValue:
     """Which sites may run the widget (CORS on the public API); none listed means any."""
-    account = _me().account
+    account = signed_in_user().account
     errors: Errors = {}
     values = {"origins": "\n".join(account.allowed_origins or [])}
     if request.method == "POST":
@@ -135,7 +125,7 @@ def embedding() -> ResponseReturnValue:
             get_session().commit()
             flash("Saved.")
             return redirect(url_for("dashboard.embedding"))
-    return render("embedding.html", status=_status(errors), values=values, errors=errors)
+    return render("embedding.html", status=status_for(errors), values=values, errors=errors)
 
 
 # -- GDPR defaults (L9) ---------------------------------------------------------------------
@@ -144,7 +134,7 @@ def embedding() -> ResponseReturnValue:
 @admin_required
 def privacy() -> ResponseReturnValue:
     """The account's GDPR switch and texts; links that don't customise follow them."""
-    account = _me().account
+    account = signed_in_user().account
     session = get_session()
     defaults = consent_settings.account_defaults(account)
     errors: Errors = {}
@@ -162,7 +152,7 @@ def privacy() -> ResponseReturnValue:
             else:
                 flash(f"Saved. {changed} link(s) that follow the defaults use them now.")
                 return redirect(url_for("dashboard.privacy"))
-    return render("privacy.html", status=_status(errors), state=state, errors=errors)
+    return render("privacy.html", status=status_for(errors), state=state, errors=errors)
 
 
 # -- team: members, roles, invitations (A2) ---------------------------------------------------
@@ -171,7 +161,7 @@ def privacy() -> ResponseReturnValue:
 @admin_required
 def team() -> ResponseReturnValue:
     """Members and their roles, pending invitations, and the invite form."""
-    user = _me()
+    user = signed_in_user()
     session = get_session()
     errors: Errors = {}
     values = {"email": "", "role": "member"}
@@ -193,7 +183,7 @@ def team() -> ResponseReturnValue:
                 return redirect(url_for("dashboard.team"))
     return render(
         "team.html",
-        status=_status(errors),
+        status=status_for(errors),
         members=user.account.users,
         invitations=team_members.pending_invitations(session, user.account_id),
         values=values,
@@ -224,7 +214,9 @@ def team_role(user_id: int) -> ResponseReturnValue:
     """:raise 404: not a member of this account."""
     session = get_session()
     try:
-        member = team_members.set_role(session, _me(), user_id, request.form.get("role", ""))
+        member = team_members.set_role(
+            session, signed_in_user(), user_id, request.form.get("role", "")
+        )
     except ValidationFailed as exc:
         session.rollback()
         flash("; ".join(m for ms in (exc.fields or {}).values() for m in ms), "error")
@@ -243,7 +235,7 @@ def team_role(user_id: int) -> ResponseReturnValue:
 def invitation_revoke(invitation_id: int) -> ResponseReturnValue:
     """:raise 404: not an invitation of this account."""
     session = get_session()
-    invitation = team_members.get_account_invitation(session, _me(), invitation_id)
+    invitation = team_members.get_account_invitation(session, signed_in_user(), invitation_id)
     session.delete(invitation)
     session.commit()
     flash(f"The invitation of {invitation.email} is withdrawn.")
@@ -266,7 +258,7 @@ def _domains(account_id: int) -> list[CustomDomain]:
 @admin_required
 def domain_list() -> ResponseReturnValue:
     """The account's domains, their state, and the DNS records each one needs."""
-    user = _me()
+    user = signed_in_user()
     session = get_session()
     errors: Errors = {}
     hostname = ""
@@ -286,7 +278,7 @@ def domain_list() -> ResponseReturnValue:
     rows = [{"domain": d, "steps": custom_domains.dns_steps(d)} for d in _domains(user.account_id)]
     return render(
         "domains.html",
-        status=_status(errors),
+        status=status_for(errors),
         rows=rows,
         errors=errors,
         hostname=hostname,
@@ -298,7 +290,7 @@ def domain_list() -> ResponseReturnValue:
 def domain_check(domain_id: int) -> ResponseReturnValue:
     """:raise 404: not a domain of this account."""
     session = get_session()
-    domain = custom_domains.get_account_domain(session, _me(), domain_id)
+    domain = custom_domains.get_account_domain(session, signed_in_user(), domain_id)
     connected = custom_domains.check_domain(domain)
     session.commit()
     if connected:
@@ -316,7 +308,7 @@ def domain_check(domain_id: int) -> ResponseReturnValue:
 def domain_delete(domain_id: int) -> ResponseReturnValue:
     """:raise 404: not a domain of this account."""
     session = get_session()
-    domain = custom_domains.get_account_domain(session, _me(), domain_id)
+    domain = custom_domains.get_account_domain(session, signed_in_user(), domain_id)
     session.delete(domain)
     session.commit()
     flash(f"{domain.hostname} is removed.")

@@ -12,7 +12,7 @@ from server.bookings import services as booking_services
 from server.bookings.models import Booking
 from server.clock import utcnow
 from server.dashboard.rendering import render
-from server.dashboard.session import current_user, login_required, safe_next
+from server.dashboard.session import login_required, safe_next, signed_in_user
 from server.db import get_session
 from server.errors import ApiError, NotFound
 
@@ -30,12 +30,6 @@ def get_account_booking(session: Session, user: User, booking_id: int) -> Bookin
     return booking
 
 
-def _me() -> User:
-    user = current_user()
-    assert user is not None
-    return user
-
-
 def _names(user: User) -> dict[int, str]:
     return {member.id: member.name for member in user.account.users}
 
@@ -43,7 +37,7 @@ def _names(user: User) -> dict[int, str]:
 @login_required
 def booking_list() -> ResponseReturnValue:
     """``?show=upcoming|past|cancelled``; times in the signed-in user's zone."""
-    user = _me()
+    user = signed_in_user()
     show = request.args.get("show", "upcoming")
     if show not in dict(TABS):
         show = "upcoming"
@@ -70,7 +64,7 @@ def booking_list() -> ResponseReturnValue:
 @login_required
 def booking_detail(booking_id: int) -> ResponseReturnValue:
     """:raise 404: not a booking of this account."""
-    user = _me()
+    user = signed_in_user()
     booking = get_account_booking(get_session(), user, booking_id)
     return render("booking.html", booking=booking, now=utcnow(), names=_names(user))
 
@@ -83,7 +77,7 @@ def booking_cancel(booking_id: int) -> ResponseReturnValue:
     :raise 404: not a booking of this account.
     """
     session = get_session()
-    booking = get_account_booking(session, _me(), booking_id)
+    booking = get_account_booking(session, signed_in_user(), booking_id)
     try:
         booking_services.cancel(session, booking)
     except ApiError as exc:

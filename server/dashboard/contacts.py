@@ -22,7 +22,7 @@ from server.bookings.models import Booking
 from server.clock import utcnow
 from server.contacts.models import Contact
 from server.dashboard.rendering import render, zone_names
-from server.dashboard.session import current_user, login_required
+from server.dashboard.session import login_required, signed_in_user
 from server.db import get_session
 from server.errors import ApiError, NotFound, ValidationFailed
 from server.fields import AwareDateTime
@@ -43,16 +43,10 @@ def get_account_contact(session: Session, user: User, contact_id: int) -> Contac
     return contact
 
 
-def _me() -> User:
-    user = current_user()
-    assert user is not None
-    return user
-
-
 @login_required
 def contact_list() -> ResponseReturnValue:
     """``?q=`` searches names and emails."""
-    user = _me()
+    user = signed_in_user()
     query = request.args.get("q", "").strip()[:100]
     statement = (
         select(Contact, func.count(Booking.id), func.max(Booking.start_at))
@@ -128,7 +122,7 @@ def _consent_event(booking: Booking) -> Event:
 def contact_record(contact_id: int) -> ResponseReturnValue:
     """:raise 404: not a contact of this account."""
     session = get_session()
-    contact = get_account_contact(session, _me(), contact_id)
+    contact = get_account_contact(session, signed_in_user(), contact_id)
     return render(
         "contact.html", contact=contact, events=timeline(session, contact), tab="overview"
     )
@@ -196,7 +190,7 @@ def schedule(contact_id: int) -> ResponseReturnValue:
 
     :raise 404: not a contact (or link) of this account.
     """
-    user = _me()
+    user = signed_in_user()
     session = get_session()
     contact = get_account_contact(session, user, contact_id)
     links = _links(session, user)

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from server.accounts.services import slugify
 from server.bookings.forms import IDENTITY_KEYS
+from server.dashboard.forms import Errors
 from server.links.hours import WEEKDAYS
 
 __all__ = [
@@ -109,7 +110,6 @@ QUESTION_TYPES = (
 #: identity questions that must stay, and stay required (the booking API needs them)
 LOCKED_REQUIRED = ("first_name", "email")
 
-Errors = dict[str, list[str]]
 State = dict[str, Any]
 
 

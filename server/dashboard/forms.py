@@ -28,6 +28,8 @@ from server.errors import flatten_messages
 from server.fields import TimeZoneName
 
 __all__ = [
+    "Errors",
+    "status_for",
     "AccountForm",
     "BrandingForm",
     "DomainForm",
@@ -42,6 +44,15 @@ __all__ = [
     "TokenForm",
     "load_form",
 ]
+
+#: field name → messages, as forms show them next to each field
+Errors = dict[str, list[str]]
+
+
+def status_for(errors: Errors) -> int:
+    """A form page answers 422 when it shows errors, so tests and proxies can tell."""
+    return 422 if errors else 200
+
 
 MIN_PASSWORD = 10
 _PREFIX = r"^[a-z0-9](?:[a-z0-9-]{0,62})$"

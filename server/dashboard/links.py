@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from server.accounts.models import User
 from server.dashboard import consent as consent_settings
 from server.dashboard import editor
+from server.dashboard.forms import Errors
 from server.dashboard.models import CustomDomain
 from server.dashboard.rendering import render, zone_names
 from server.dashboard.session import current_user, login_required
@@ -44,7 +45,6 @@ __all__ = [
 
 TYPE_LABELS = {"one_on_one": "One-on-one", "round_robin": "Round robin", "group": "Group"}
 STEP_SLUGS = [slug for slug, _ in editor.STEPS]
-Errors = dict[str, list[str]]
 
 
 # -- shared --------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from server.accounts.models import ApiToken, User
 from server.accounts.services import issue_token
-from server.dashboard.forms import PreferencesForm, TokenForm, load_form
+from server.dashboard.forms import Errors, PreferencesForm, TokenForm, load_form, status_for
 from server.dashboard.models import Upload
 from server.dashboard.rendering import render, zone_names
-from server.dashboard.session import current_user, login_required
+from server.dashboard.session import login_required, signed_in_user
 from server.dashboard.uploads import (
     ImageRejected,
     get_account_upload,
@@ -25,18 +25,6 @@ from server.errors import NotFound
 
 __all__ = ["preferences", "public_upload", "token_revoke", "tokens", "upload"]
 
-Errors = dict[str, list[str]]
-
-
-def _me() -> User:
-    user = current_user()
-    assert user is not None  # the decorators saw to it
-    return user
-
-
-def _status(errors: Errors) -> int:
-    return 422 if errors else 200
-
 
 # -- the user's preferences (P1) and photo ---------------------------------------------------
 
@@ -45,7 +33,7 @@ def _status(errors: Errors) -> int:
 def preferences() -> ResponseReturnValue:
     """Name, zone, meetings URL prefix (P1: only links created afterwards use a new prefix)
     and the photo visitors see."""
-    user = _me()
+    user = signed_in_user()
     session = get_session()
     errors: Errors = {}
     values = {"name": user.name, "timezone": user.timezone, "meetings_prefix": user.meetings_prefix}
@@ -83,7 +71,11 @@ def preferences() -> ResponseReturnValue:
             return redirect(url_for("dashboard.preferences"))
         session.rollback()
     return render(
-        "preferences.html", status=_status(errors), values=values, errors=errors, zones=zone_names()
+        "preferences.html",
+        status=status_for(errors),
+        values=values,
+        errors=errors,
+        zones=zone_names(),
     )
 
 
@@ -101,7 +93,7 @@ def _my_tokens(user: User) -> list[ApiToken]:
 @login_required
 def tokens() -> ResponseReturnValue:
     """The user's bearer tokens for the host API; a new one is shown once, on this answer."""
-    user = _me()
+    user = signed_in_user()
     session = get_session()
     errors: Errors = {}
     new_token = None
@@ -115,7 +107,7 @@ def tokens() -> ResponseReturnValue:
             name = ""
     return render(
         "tokens.html",
-        status=_status(errors),
+        status=status_for(errors),
         tokens=_my_tokens(user),
         new_token=new_token,
         errors=errors,
@@ -126,7 +118,7 @@ def tokens() -> ResponseReturnValue:
 @login_required
 def token_revoke(token_id: int) -> ResponseReturnValue:
     """:raise 404: not a token of this user."""
-    user = _me()
+    user = signed_in_user()
     session = get_session()
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
@@ -159,7 +151,7 @@ def upload(upload_id: int) -> ResponseReturnValue:
 
     :raise 404: not an upload of this account.
     """
-    return _image(get_account_upload(get_session(), _me(), upload_id), public=False)
+    return _image(get_account_upload(get_session(), signed_in_user(), upload_id), public=False)
 
 
 def public_upload(key: str) -> ResponseReturnValue:

@@ -22,6 +22,7 @@ from server.db import get_session
 __all__ = [
     "admin_required",
     "current_user",
+    "signed_in_user",
     "log_in",
     "log_out",
     "login_required",
@@ -65,6 +66,13 @@ def current_user() -> User | None:
         ):
             user = candidate
     g.dashboard_user = user
+    return user
+
+
+def signed_in_user() -> User:
+    """The user of a view behind ``login_required``: never ``None`` there."""
+    user = current_user()
+    assert user is not None  # login_required saw to it
     return user
 
 

@@ -8,6 +8,7 @@ from flask import request
 from flask.typing import ResponseReturnValue
 
 from server.clock import utcnow
+from server.dashboard.forms import Errors
 from server.dashboard.links import TYPE_LABELS
 from server.dashboard.rendering import render
 from server.dashboard.session import current_user, login_required
@@ -20,7 +21,6 @@ __all__ = ["troubleshooter"]
 
 #: a day further than this from today is refused (and dates near year 9999 can't overflow)
 TROUBLESHOOT_RANGE_DAYS = 2 * 366
-Errors = dict[str, list[str]]
 
 
 @login_required
