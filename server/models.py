@@ -6,6 +6,7 @@ from server.contacts.models import Contact
 from server.dashboard.models import CustomDomain, Invitation, Upload
 from server.db import Base
 from server.links.models import BookingLink, LinkDateOverride, LinkHost, LinkHours
+from server.meeting_requests.models import VisitorRequest
 from server.notifications.models import OutboxMessage
 
 metadata = Base.metadata
@@ -25,5 +26,6 @@ __all__ = [
     "OutboxMessage",
     "Upload",
     "User",
+    "VisitorRequest",
     "metadata",
 ]

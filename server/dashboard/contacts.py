@@ -28,6 +28,7 @@ from server.errors import ApiError, NotFound, ValidationFailed
 from server.fields import AwareDateTime
 from server.links.models import BookingLink
 from server.links.slots import offered_slots
+from server.meeting_requests.models import VisitorRequest
 from server.timezones import is_valid_timezone, zone
 
 __all__ = ["contact_list", "contact_record", "get_account_contact", "schedule", "timeline"]
@@ -81,8 +82,8 @@ class Event:
 
 
 def timeline(session: Session, contact: Contact) -> list[Event]:
-    """Bookings, cancellations and consents given, newest first. (Meeting requests (C6) and
-    synced calendar events (C5) join here when those features store them.)"""
+    """Bookings, cancellations, consents given and meeting requests, newest first. (Synced
+    calendar events (C5) join here when that feature stores them.)"""
     bookings = session.scalars(
         select(Booking).where(Booking.contact_id == contact.id).order_by(Booking.created_at)
     )
@@ -96,6 +97,16 @@ def timeline(session: Session, contact: Contact) -> list[Event]:
             )
         if booking.consent:
             events.append(_consent_event(booking))
+    requests = session.scalars(
+        select(VisitorRequest).where(VisitorRequest.contact_id == contact.id)
+    )
+    for asked in requests:
+        detail = f"Preferred times: {asked.preferred_times}"
+        if asked.message:
+            detail = f"{asked.message} · {detail}"
+        events.append(
+            Event(asked.created_at, "requested", f"Asked for “{asked.link.title}”", detail)
+        )
     return sorted(events, key=lambda e: e.at, reverse=True)
 
 

@@ -19,10 +19,13 @@ from server.i18n import catalog_messages
 from server.links.models import BookingLink
 from server.links.services import get_public_link
 from server.links.slots import offered_slots
+from server.meeting_requests.services import RequestForm, request_meeting
 from server.public.schemas import (
     BookingCreatedSchema,
     BookingRequestSchema,
     ManagedBookingSchema,
+    MeetingRequestCreatedSchema,
+    MeetingRequestSchema,
     PublicLinkSchema,
     RescheduleSchema,
     SlotsQuerySchema,
@@ -162,6 +165,33 @@ def create_booking(data: dict[str, Any], slug: str) -> ResponseReturnValue:
         "manage_token": token,
         "manage_url": _manage_url(token),
     }
+
+
+@blp.route("/links/<slug:slug>/requests", endpoint="request", methods=["POST"])
+@limiter.limit(_booking_limit)
+@blp.arguments(MeetingRequestSchema)
+@blp.response(201, MeetingRequestCreatedSchema)
+def create_request(data: dict[str, Any], slug: str) -> ResponseReturnValue:
+    """Ask for a meeting (C6): the hosts get the request by email and answer the visitor.
+
+    Accepted in either mode; the widget offers it when the link's mode is ``request``.
+
+    :raise 404: no link has this slug.
+    :raise 422: invalid fields.
+    """
+    link = _link(slug)
+    record = request_meeting(
+        get_session(),
+        link,
+        RequestForm(
+            name=data["name"].strip(),
+            email=data["email"],
+            preferred_times=data["preferred_times"].strip(),
+            message=data["message"].strip(),
+            timezone=data.get("timezone"),
+        ),
+    )
+    return {"id": record.id, "status": "received"}
 
 
 def _managed(booking: Booking) -> dict[str, Any]:

@@ -14,6 +14,8 @@ __all__ = [
     "BookingCreatedSchema",
     "BookingRequestSchema",
     "ManagedBookingSchema",
+    "MeetingRequestCreatedSchema",
+    "MeetingRequestSchema",
     "PublicLinkSchema",
     "RescheduleSchema",
     "SlotsQuerySchema",
@@ -116,6 +118,31 @@ class BookingCreatedSchema(Schema):
     host = fields.Nested(HostNameSchema)
     manage_token = fields.String()
     manage_url = fields.String()
+
+
+class MeetingRequestSchema(Schema):
+    """C6: who is asking, and when suits them, in their own words."""
+
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    preferred_times = fields.String(required=True, validate=validate.Length(1, 2000))
+    message = fields.String(load_default="", validate=validate.Length(max=5000))
+    timezone = TimeZoneName(validate=validate.Length(max=64))
+
+    @validates("name")
+    def _named(self, value: str, **_: Any) -> None:
+        if not value.strip():
+            raise ValidationError("This field is required.")
+
+    @validates("preferred_times")
+    def _some_times(self, value: str, **_: Any) -> None:
+        if not value.strip():
+            raise ValidationError("This field is required.")
+
+
+class MeetingRequestCreatedSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
 
 
 class RescheduleSchema(Schema):

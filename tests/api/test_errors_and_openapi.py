@@ -19,6 +19,7 @@ def test_openapi_document_lists_the_contract(client):
         "/api/v1/public/bookings/{token}",
         "/api/v1/public/bookings/{token}/cancel",
         "/api/v1/public/bookings/{token}/reschedule",
+        "/api/v1/public/links/{slug}/requests",
         "/api/v1/auth/tokens",
         "/api/v1/links",
         "/api/v1/links/{link_id}",
