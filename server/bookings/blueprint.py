@@ -7,11 +7,11 @@ from typing import Any
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from server.accounts.access import account_row
 from server.accounts.auth import current_user, require_host
 from server.bookings.models import Booking
 from server.bookings.schemas import BookingListQuerySchema, HostBookingSchema
 from server.db import get_session
-from server.errors import NotFound
 
 blp = Blueprint("bookings", __name__, url_prefix="/api/v1/bookings", description="Bookings")
 SECURITY = [{"bearer": []}]
@@ -72,7 +72,5 @@ def list_bookings(query: dict[str, Any]) -> list[dict[str, Any]]:
 @require_host
 def get_booking(booking_id: int) -> dict[str, Any]:
     """:raise 404: no such booking in this account."""
-    booking = get_session().get(Booking, booking_id)
-    if booking is None or booking.account_id != current_user().account_id:
-        raise NotFound("No such booking.")
-    return booking_view(booking)
+    session, account_id = get_session(), current_user().account_id
+    return booking_view(account_row(session, Booking, booking_id, account_id, "booking"))

@@ -6,10 +6,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
+from server.accounts.access import account_row
 from server.accounts.auth import current_user, require_host
 from server.contacts.models import Contact
 from server.db import get_session
-from server.errors import NotFound
 
 blp = Blueprint("contacts", __name__, url_prefix="/api/v1/contacts", description="Contacts")
 SECURITY = [{"bearer": []}]
@@ -47,7 +47,4 @@ def list_contacts() -> list[Contact]:
 @require_host
 def get_contact(contact_id: int) -> Contact:
     """:raise 404: no such contact in this account."""
-    contact = get_session().get(Contact, contact_id)
-    if contact is None or contact.account_id != current_user().account_id:
-        raise NotFound("No such contact.")
-    return contact
+    return account_row(get_session(), Contact, contact_id, current_user().account_id, "contact")

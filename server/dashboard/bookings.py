@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.accounts.access import account_row
 from server.accounts.models import User
 from server.bookings import services as booking_services
 from server.bookings.models import Booking
@@ -14,7 +15,7 @@ from server.clock import utcnow
 from server.dashboard.rendering import render
 from server.dashboard.session import login_required, safe_next, signed_in_user
 from server.db import get_session
-from server.errors import ApiError, NotFound
+from server.errors import ApiError
 
 __all__ = ["TABS", "booking_cancel", "booking_detail", "booking_list", "get_account_booking"]
 
@@ -24,10 +25,7 @@ PAGE_SIZE = 200
 
 def get_account_booking(session: Session, user: User, booking_id: int) -> Booking:
     """:raise NotFound: not a booking of the user's account (A2)."""
-    booking = session.get(Booking, booking_id)
-    if booking is None or booking.account_id != user.account_id:
-        raise NotFound("No such booking.")
-    return booking
+    return account_row(session, Booking, booking_id, user.account_id, "booking")
 
 
 def _names(user: User) -> dict[int, str]:

@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from server.accounts.access import account_row
 from server.accounts.models import User
 from server.bookings import services as booking_services
 from server.bookings.forms import IDENTITY_KEYS
@@ -38,10 +39,7 @@ SCHEDULE_DAYS = 14
 
 def get_account_contact(session: Session, user: User, contact_id: int) -> Contact:
     """:raise NotFound: not a contact of the user's account (A2)."""
-    contact = session.get(Contact, contact_id)
-    if contact is None or contact.account_id != user.account_id:
-        raise NotFound("No such contact.")
-    return contact
+    return account_row(session, Contact, contact_id, user.account_id, "contact")
 
 
 @login_required

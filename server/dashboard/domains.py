@@ -21,11 +21,12 @@ from flask import Response, abort, current_app, g, redirect, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.accounts.access import account_row
 from server.accounts.models import Account, User
 from server.clock import utcnow
 from server.dashboard.models import CustomDomain
 from server.db import get_session
-from server.errors import NotFound, ValidationFailed
+from server.errors import ValidationFailed
 from server.links.models import BookingLink
 
 __all__ = [
@@ -108,10 +109,7 @@ def add_domain(session: Session, account: Account, raw: str) -> CustomDomain:
 
 def get_account_domain(session: Session, user: User, domain_id: int) -> CustomDomain:
     """:raise NotFound: no such domain in the user's account (A2)."""
-    domain = session.get(CustomDomain, domain_id)
-    if domain is None or domain.account_id != user.account_id:
-        raise NotFound("No such domain.")
-    return domain
+    return account_row(session, CustomDomain, domain_id, user.account_id, "domain")
 
 
 def resolve_addresses(hostname: str) -> set[str]:

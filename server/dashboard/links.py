@@ -16,7 +16,7 @@ from server.dashboard import editor
 from server.dashboard.forms import Errors
 from server.dashboard.models import CustomDomain
 from server.dashboard.rendering import render, zone_names
-from server.dashboard.session import current_user, login_required
+from server.dashboard.session import login_required, signed_in_user
 from server.dashboard.uploads import ImageRejected, public_url, read_file, store_image
 from server.db import get_session
 from server.errors import ValidationFailed, flatten_messages
@@ -114,8 +114,7 @@ def home() -> ResponseReturnValue:
 @login_required
 def link_list() -> ResponseReturnValue:
     """Every link of the account with its share link, embed code and the default star (P2)."""
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     session = get_session()
     base = share_base(session, user.account_id)
     rows = [
@@ -139,8 +138,7 @@ def make_default(link_id: int) -> ResponseReturnValue:
 
     :raise 404: not a link of this account.
     """
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     session = get_session()
     link = get_account_link(session, user, link_id)
     account = user.account
@@ -160,8 +158,7 @@ def link_delete(link_id: int) -> ResponseReturnValue:
 
     :raise 404: not a link of this account.
     """
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     session = get_session()
     link = get_account_link(session, user, link_id)
     if request.form.get("confirm") != "yes":
@@ -205,8 +202,7 @@ def link_new() -> ResponseReturnValue:
 
     Then the editor continues with the other steps of the saved link.
     """
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     session = get_session()
     errors: Errors = {}
     if request.method == "GET":
@@ -309,8 +305,7 @@ def link_edit(link_id: int, step: str) -> ResponseReturnValue:
 
     :raise 404: not a link of this account, or no such step.
     """
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     session = get_session()
     link = get_account_link(session, user, link_id)
     if step not in STEP_SLUGS:
@@ -424,8 +419,7 @@ def link_embed(link_id: int) -> ResponseReturnValue:
 
     :raise 404: not a link of this account.
     """
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     session = get_session()
     link = get_account_link(session, user, link_id)
     base = share_base(session, user.account_id)
@@ -448,8 +442,7 @@ def email_preview(link_id: int) -> ResponseReturnValue:
 
     :raise 404: not a link of this account. :raise 422: unknown kind or language.
     """
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     link = get_account_link(get_session(), user, link_id)
     try:
         preview = preview_email(

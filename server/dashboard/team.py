@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.accounts.access import account_row
 from server.accounts.models import ROLES, Account, User
 from server.accounts.services import create_user, token_hash
 from server.clock import utcnow
@@ -79,10 +80,7 @@ def pending_invitations(session: Session, account_id: int) -> list[Invitation]:
 
 def get_account_invitation(session: Session, user: User, invitation_id: int) -> Invitation:
     """:raise NotFound: not an invitation of the user's account."""
-    invitation = session.get(Invitation, invitation_id)
-    if invitation is None or invitation.account_id != user.account_id:
-        raise NotFound("No such invitation.")
-    return invitation
+    return account_row(session, Invitation, invitation_id, user.account_id, "invitation")
 
 
 def invitation_for_token(session: Session, token: str) -> Invitation:
@@ -121,9 +119,7 @@ def accept_invitation(
 
 def set_role(session: Session, admin: User, user_id: int, role: str) -> User:
     """:raise NotFound: no such user in the account. :raise ApiError: the last admin."""
-    user = session.get(User, user_id)
-    if user is None or user.account_id != admin.account_id:
-        raise NotFound("No such team member.")
+    user = account_row(session, User, user_id, admin.account_id, "team member")
     if role not in ROLES:
         raise ValidationFailed({"role": [f"Choose one of {', '.join(ROLES)}."]})
     if user.role == "admin" and role != "admin":

@@ -11,7 +11,7 @@ from server.clock import utcnow
 from server.dashboard.forms import Errors
 from server.dashboard.links import TYPE_LABELS
 from server.dashboard.rendering import render
-from server.dashboard.session import current_user, login_required
+from server.dashboard.session import login_required, signed_in_user
 from server.db import get_session
 from server.links.services import get_account_link
 from server.links.slots import troubleshoot_day
@@ -31,8 +31,7 @@ def troubleshooter(link_id: int) -> ResponseReturnValue:
 
     :raise 404: not a link of this account.
     """
-    user = current_user()
-    assert user is not None
+    user = signed_in_user()
     session = get_session()
     link = get_account_link(session, user, link_id)
     now = utcnow()

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
+from server.accounts.access import account_row
 from server.accounts.models import User
 from server.dashboard.models import Upload
 from server.errors import NotFound
@@ -134,10 +135,7 @@ def public_url(upload: Upload) -> str:
 
 def get_account_upload(session: Session, user: User, upload_id: int) -> Upload:
     """:raise NotFound: no such upload in the user's account (A2)."""
-    upload = session.get(Upload, upload_id)
-    if upload is None or upload.account_id != user.account_id:
-        raise NotFound("No such file.")
-    return upload
+    return account_row(session, Upload, upload_id, user.account_id, "file")
 
 
 def get_public_upload(session: Session, key: str) -> Upload:
