@@ -1,7 +1,7 @@
 """Every model, imported once so SQLAlchemy and Alembic see the whole schema."""
 
 from server.accounts.models import Account, ApiToken, User
-from server.bookings.models import Booking, BookingHost
+from server.bookings.models import Booking, BookingChange, BookingHost
 from server.contacts.models import Contact
 from server.dashboard.models import CustomDomain, Invitation, Upload
 from server.db import Base
@@ -15,6 +15,7 @@ __all__ = [
     "Account",
     "ApiToken",
     "Booking",
+    "BookingChange",
     "BookingHost",
     "BookingLink",
     "Contact",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.accounts.models import User
@@ -12,7 +12,7 @@ from server.contacts.models import Contact
 from server.db import Base, UTCDateTime
 from server.links.models import BookingLink
 
-__all__ = ["Booking", "BookingHost"]
+__all__ = ["Booking", "BookingChange", "BookingHost"]
 
 
 class Booking(Base):
@@ -48,6 +48,9 @@ class Booking(Base):
     manage_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: iCalendar SEQUENCE: bumped on every reschedule and on cancel (B5)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    #: the buffers of the link when this was booked: the meeting keeps them (SPEC 11.2)
+    buffer_before_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -56,6 +59,12 @@ class Booking(Base):
     contact: Mapped[Contact] = relationship(lazy="joined")
     attendees: Mapped[list[BookingHost]] = relationship(
         back_populates="booking", cascade="all, delete-orphan", lazy="selectin"
+    )
+    changes: Mapped[list[BookingChange]] = relationship(
+        back_populates="booking",
+        cascade="all, delete-orphan",
+        order_by="BookingChange.id",
+        lazy="selectin",
     )
 
 
@@ -81,3 +90,32 @@ class BookingHost(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     booking: Mapped[Booking] = relationship(back_populates="attendees")
+
+
+class BookingChange(Base):
+    """A reschedule or a cancellation: who did it (the visitor or a host), when, and why.
+
+    The contact's timeline and both emails tell it; the booking row keeps only its current state.
+    """
+
+    __tablename__ = "booking_changes"
+    __table_args__ = (
+        CheckConstraint("kind IN ('rescheduled', 'cancelled')", name="kind"),
+        CheckConstraint("actor IN ('visitor', 'host')", name="actor"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(16))
+    #: the host who did it (null for the visitor, or once that user is deleted)
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    #: a reschedule's old time
+    previous_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    previous_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    booking: Mapped[Booking] = relationship(back_populates="changes")
