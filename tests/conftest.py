@@ -1,4 +1,10 @@
-"""Fixtures: ``app``, ``client``, ``db_url`` (SQLite and PostgreSQL), ``host``, ``make_link``.
+"""Fixtures: ``now``, ``app``, ``client``, ``db_url`` (SQLite, PostgreSQL), ``host``, ``make_link``.
+
+Every test runs at one fixed instant, ``NOW``: the app's clock (``server.clock``) reads it at the
+start of each test and runs on from there, servers started as processes get it through
+``RENDEZVOUS_NOW``, and the browser's clock is set to it (``tests/browser/conftest.py``). Tests
+pick their dates relative to it. ``RENDEZVOUS_TEST_NOW=<ISO instant>`` runs the whole suite on
+another day, to show that no test depends on which day it is.
 
 Every test that uses ``db_url`` (directly or through ``app``) runs twice, once per database.
 Each database is migrated once per test worker; a test gets a fresh copy (SQLite) or truncated
@@ -13,7 +19,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +29,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from server import create_app
+from server import clock, create_app
 from server.migrate import upgrade
 from tests.smtp import SmtpServer
 
@@ -35,6 +41,24 @@ TABLES = (
     "link_date_overrides, link_hosts, booking_links, api_tokens, contacts, uploads, "
     "custom_domains, invitations, users, accounts"
 )
+
+
+#: the instant the suite runs at: a Wednesday in March, unless the environment says otherwise
+NOW = datetime.fromisoformat(os.environ.get("RENDEZVOUS_TEST_NOW", "2027-03-10T09:00:00+00:00"))
+os.environ["RENDEZVOUS_NOW"] = NOW.isoformat()  # for the servers tests start as processes
+
+
+@pytest.fixture(autouse=True)
+def now() -> Iterator[datetime]:
+    """The app's "now" at the start of the test (an aware UTC datetime); time runs on from it."""
+    clock.set_now(NOW)
+    yield NOW
+    clock.set_now(NOW)
+
+
+def today() -> date:
+    """NOW's date in UTC: what tests use for "today" instead of the machine's date."""
+    return NOW.date()
 
 
 def _worker() -> str:
@@ -182,8 +206,8 @@ def host(make_host: Callable[..., Host]) -> Host:
 
 
 def next_weekday(weekday: int, *, after: date | None = None, weeks: int = 1) -> date:
-    """The date of ``weekday`` (0 = Monday) at least ``weeks`` weeks from ``after`` (today)."""
-    start = (after or date.today()) + timedelta(weeks=weeks)  # noqa: DTZ011
+    """The date of ``weekday`` (0 = Monday) at least ``weeks`` weeks from ``after`` (NOW's date)."""
+    start = (after or today()) + timedelta(weeks=weeks)
     return start + timedelta(days=(weekday - start.weekday()) % 7)
 
 

@@ -11,6 +11,7 @@ import itertools
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -203,9 +204,11 @@ def context_options() -> dict[str, Any]:
 
 
 @pytest.fixture
-def page(browser: Any, context_options: dict[str, Any]) -> Iterator[Any]:
+def page(browser: Any, context_options: dict[str, Any], now: datetime) -> Iterator[Any]:
+    """A page whose clock starts at the suite's NOW, like the app's (time runs on from it)."""
     context = browser.new_context(**context_options)
     page = context.new_page()
+    page.clock.install(time=now)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.js_errors = errors
