@@ -52,10 +52,21 @@ def key(w, ev):
 
 
 def go(w, t):
-    """Move the roving tabindex to day ``t``, turning the month when it lies in another."""
+    """Move the roving tabindex to day ``t``, turning the month when it lies in another.
+
+    A day in a month the widget can't show (before this month, after the last bookable one)
+    stops at the nearest day it can show, as the APG date grid does: a key never does nothing
+    while there is somewhere to go in its direction.
+    """
     y, m, _ = dates.ymd(t)
     if not w.can_show(y, m):
-        return
+        ty, tm, _ = dates.ymd(w.today)
+        first = dates.iso(ty, tm, 1)
+        if t < first:
+            t = first
+        else:  # the last day of the last month can_show allows: 12 months on
+            t = dates.iso(ty, tm + 13, 0)
+        y, m, _ = dates.ymd(t)
     w.focus_day = t
     if (y, m) != w.month:
         w.set_month(y, m, True)
