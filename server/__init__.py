@@ -36,5 +36,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from server import dashboard
 
     dashboard.init_app(app)
+    from server.site import bp as site_bp
+
+    app.register_blueprint(site_bp)
     errors.init_app(app)  # after the API, so our handlers win over flask-smorest's
     return app

@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import click
 from flask import current_app
@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from server import create_app
 from server.accounts.models import User
+from server.clock import utcnow
 from server.db import get_session
 from server.errors import ValidationFailed
 from server.migrate import upgrade
@@ -84,7 +85,7 @@ def demo() -> None:
         session.commit()
         click.echo("Demo host created.")
     base = current_app.config["RENDEZVOUS_BASE_URL"]
-    first = datetime.now(zone(user.timezone)).date() + timedelta(days=1)
+    first = utcnow().astimezone(zone(user.timezone)).date() + timedelta(days=1)
     last = first + timedelta(days=13)
     prefix = user.meetings_prefix
     sample = _write_sample_host_page(base, f"{prefix}/30min")

@@ -1,9 +1,10 @@
 """Fixtures: ``now``, ``app``, ``client``, ``db_url`` (SQLite, PostgreSQL), ``host``, ``make_link``.
 
 Every test runs at one fixed instant, ``NOW``: the app's clock (``server.clock``) reads it at the
-start of each test and runs on from there, servers started as processes get it through
-``RENDEZVOUS_NOW``, and the browser's clock is set to it (``tests/browser/conftest.py``). Tests
-pick their dates relative to it. ``RENDEZVOUS_TEST_NOW=<ISO instant>`` runs the whole suite on
+start of each test and runs on from there; servers started as processes start at the test's
+clock (``RENDEZVOUS_NOW``, ``tests/servers.py``); the browser's clock starts at it too
+(``tests/browser/conftest.py``). Tests pick their dates relative to it, or pin their own with
+``@pytest.mark.now``. ``RENDEZVOUS_TEST_NOW=<ISO instant>`` runs the whole suite on
 another day, to show that no test depends on which day it is.
 
 Every test that uses ``db_url`` (directly or through ``app``) runs twice, once per database.
@@ -45,14 +46,19 @@ TABLES = (
 
 #: the instant the suite runs at: a Wednesday in March, unless the environment says otherwise
 NOW = datetime.fromisoformat(os.environ.get("RENDEZVOUS_TEST_NOW", "2027-03-10T09:00:00+00:00"))
-os.environ["RENDEZVOUS_NOW"] = NOW.isoformat()  # for the servers tests start as processes
 
 
 @pytest.fixture(autouse=True)
-def now() -> Iterator[datetime]:
-    """The app's "now" at the start of the test (an aware UTC datetime); time runs on from it."""
-    clock.set_now(NOW)
-    yield NOW
+def now(request: pytest.FixtureRequest) -> Iterator[datetime]:
+    """The app's "now" at the start of the test (an aware UTC datetime); time runs on from it.
+
+    A test written against fixed calendar dates says when it runs with
+    ``@pytest.mark.now("2027-01-01T09:00:00+00:00")``: its answer is then the same on any day.
+    """
+    marker = request.node.get_closest_marker("now")
+    instant = datetime.fromisoformat(marker.args[0]) if marker else NOW
+    clock.set_now(instant)
+    yield instant
     clock.set_now(NOW)
 
 

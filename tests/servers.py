@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from server.clock import utcnow
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
 STARTUP_TIMEOUT = 30.0
@@ -64,6 +66,7 @@ def server_env(
     env["RENDEZVOUS_INSTANCE_PATH"] = str(instance_path)
     env["RENDEZVOUS_RATELIMIT_ENABLED"] = "1" if rate_limit else "0"
     env["RENDEZVOUS_BASE_URL"] = base_url
+    env["RENDEZVOUS_NOW"] = utcnow().isoformat()  # the process starts where the test's clock is
     if db_url is not None:
         env["RENDEZVOUS_DATABASE_URL"] = db_url
     return env

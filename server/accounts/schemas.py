@@ -1,8 +1,41 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
 
-__all__ = ["AccountUpdateSchema", "AccountViewSchema", "TokenRequestSchema", "TokenSchema"]
+from marshmallow import Schema, ValidationError, fields, validate
+
+from server.accounts.origins import InvalidOrigin, normalise_origins
+
+__all__ = [
+    "AccountUpdateSchema",
+    "AccountViewSchema",
+    "AllowedOrigins",
+    "TokenRequestSchema",
+    "TokenSchema",
+]
+
+
+class AllowedOrigins(fields.List):
+    """A list of origins, stored the way browsers send ``Origin`` (:mod:`server.accounts.origins`).
+
+    Any refused entry is reported on the field itself (``fields.allowed_origins``), saying
+    which entry and why.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {})
+        kwargs["metadata"].setdefault(
+            "description", "Origins such as https://www.example.com (no path); empty allows any."
+        )
+        super().__init__(fields.String(), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValidationError("A list of origins such as https://www.example.com.")
+        try:
+            return normalise_origins(value)
+        except InvalidOrigin as exc:
+            raise ValidationError(str(exc)) from None
 
 
 class TokenRequestSchema(Schema):
@@ -41,10 +74,7 @@ class AccountViewSchema(Schema):
 
 class AccountUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(1, 200))
-    allowed_origins = fields.List(
-        fields.Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=300)),
-        validate=validate.Length(max=50),
-    )
+    allowed_origins = AllowedOrigins()
     accent_color = fields.String(validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$"))
     meeting_types = fields.List(
         fields.String(validate=validate.Length(1, 100)), validate=validate.Length(max=50)

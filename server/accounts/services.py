@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import re
 import secrets
-import unicodedata
 
+from slugify import slugify as _slugify
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -26,9 +25,13 @@ __all__ = [
 
 
 def slugify(text: str, fallback: str = "meeting") -> str:
-    """Lower-case ASCII words joined by hyphens: ``"Alice Martin"`` → ``"alice-martin"``."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:63].strip("-")
+    """Lower-case ASCII words joined by hyphens, for URLs a person can read and type.
+
+    Other scripts are transliterated (python-slugify, through text-unidecode), so
+    ``"Алиса Мартин"`` gives ``"alisa-martin"`` and ``"李小龙"`` ``"li-xiao-long"`` rather than
+    dropping every letter and leaving only ``fallback``.
+    """
+    slug = _slugify(text, max_length=63, lowercase=True)
     return slug or fallback
 
 

@@ -1,7 +1,8 @@
 """The availability engine: which starts a link can offer, and why the others can't.
 
 Pure Python (standard library only): no Flask, no SQLAlchemy. Everything else feeds it weekly
-hours, rules, a window and busy intervals; it returns timezone-aware UTC datetimes.
+hours, rules, a window and busy intervals (booked meetings with the buffers they keep); it
+returns timezone-aware UTC datetimes.
 """
 
 from server.availability.busy import BusySource
@@ -17,7 +18,7 @@ from server.availability.engine import (
     local_day_range,
     team_slots,
 )
-from server.availability.intervals import Interval, as_utc, merge, overlaps
+from server.availability.intervals import Interval, Meeting, as_utc, merge, overlaps
 from server.availability.rules import DailyHours, SlotRules, Window
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "BusySource",
     "DailyHours",
     "Interval",
+    "Meeting",
     "Reason",
     "SlotRules",
     "Window",

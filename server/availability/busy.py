@@ -19,5 +19,10 @@ class BusySource(Protocol):
     def busy_intervals(
         self, host_ids: Sequence[int], start: datetime, end: datetime
     ) -> dict[int, list[Interval]]:
-        """Each host's busy intervals that overlap ``[start, end)``; every host id is a key."""
+        """Each host's busy intervals that overlap ``[start, end)``; every host id is a key.
+
+        Booked meetings come as :class:`~server.availability.intervals.Meeting`, with the
+        buffers they keep, whenever those buffers reach into ``[start, end)``: a meeting of
+        another link may not sit in them (SPEC §11.2).
+        """
         ...

@@ -5,14 +5,16 @@ Read top to bottom:
 1. ``candidate_starts`` turns the link's wall-clock hours into UTC candidate starts (§11.1).
 2. The window and the minimum notice don't depend on the host: they only narrow the range.
 3. ``free_slots`` / ``team_slots`` drop the candidates whose meeting, padded with its buffers,
-   overlaps a host's busy time (§11.2, §11.3), with one sweep over each host's merged busy list.
+   overlaps a host's busy time, or that overlap the buffers a booked meeting keeps (§11.2,
+   §11.3), with one sweep over each host's merged list of what blocks a meeting.
 4. ``free_hosts``, ``is_bookable`` and ``explain`` answer the same questions for one start, for
    the commit-time re-check and the dashboard troubleshooter; ``choose_round_robin_host``
    picks who gets a round-robin booking.
 
 Every instant in and out is timezone-aware; results are in UTC. Hours are wall-clock in the
 link's zone: a wall time the clock skips (spring forward) offers no start, one it shows twice
-(fall back) means its first occurrence.
+(fall back) offers both instants, each when the clock reads inside the hours for the whole
+meeting.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from enum import StrEnum
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from server.availability.intervals import Interval, as_utc, merge, overlaps
+from server.availability.intervals import Interval, Meeting, as_utc, merge, overlaps
 from server.availability.rules import SlotRules
 
 __all__ = [
@@ -67,7 +69,7 @@ _MESSAGES = {
     Reason.OUTSIDE_WINDOW: "its date is outside the link's availability window",
     Reason.MINIMUM_NOTICE: "too soon: it is within the link's minimum notice",
     Reason.BUSY: "the meeting itself overlaps busy time",
-    Reason.BUFFER: "only the buffer before or after the meeting overlaps busy time",
+    Reason.BUFFER: "only a buffer is in the way: this meeting's own, or one a booked meeting keeps",
 }
 
 
@@ -121,25 +123,96 @@ def candidate_starts(
 def _starts_in(
     day: date, opens: time, closes: time, zone: ZoneInfo, length: timedelta, step: timedelta
 ) -> Iterator[datetime]:
-    """Starts of one interval of hours: every ``step`` of wall clock from its opening, as long
-    as the meeting (``length`` of real time) is over by the time the wall clock says closed."""
+    """Starts of one interval of hours (§11.1): every ``step`` of wall clock from its opening,
+    at each instant the clock reads that time (none in a gap, both in a fold), when the
+    clock reads inside the hours for the whole meeting (``length`` of real time)."""
     wall = datetime.combine(day, opens)
     wall_end = datetime.combine(day + _ONE_DAY if closes == time(0) else day, closes)
     if wall_end <= wall:
         raise ValueError(f"Hours {opens:%H:%M}–{closes:%H:%M} on {day} end before they start")
-    end = _reached(wall_end, zone)
-    start = _instant(wall, zone)
-    if start is not None and end - start == wall_end - wall:
+    spans = _real_time(wall, wall_end, zone)
+    if len(spans) == 1 and spans[0][1] - spans[0][0] == wall_end - wall:
         # The interval lasts as long as its wall clock says: wall-clock steps are UTC steps.
+        start, end = spans[0]
         while start + length <= end:
             yield start
             start += step
         return
     while wall < wall_end:
-        start = _instant(wall, zone)
-        if start is not None and start + length <= end:
-            yield start
+        for start in _instants(wall, zone):
+            if any(begin <= start and start + length <= end for begin, end in spans):
+                yield start
         wall += step
+
+
+def _real_time(
+    wall: datetime, wall_end: datetime, zone: ZoneInfo
+) -> list[tuple[datetime, datetime]]:
+    """The instants at which the clock in ``zone`` reads ``[wall, wall_end)``, as sorted
+    disjoint UTC spans: one, unless the clock goes back over the interval's opening or
+    closing, when the part it reads twice is a span of its own.
+
+    Between two offset changes the clock runs with real time, so each stretch of constant
+    offset reads one range of wall times, clipped here to the interval.
+    """
+    begin, end = _reached(wall, zone), _last_reached(wall_end, zone)
+    if end - begin == wall_end - wall:
+        return [(begin, end)]
+    spans: list[tuple[datetime, datetime]] = []
+    edges = [begin, *_offset_changes(zone, begin, end), end]
+    for stretch_start, stretch_end in zip(edges, edges[1:], strict=False):
+        offset = stretch_start.astimezone(zone).utcoffset() or timedelta(0)
+        first = max(stretch_start, wall.replace(tzinfo=UTC) - offset)
+        last = min(stretch_end, wall_end.replace(tzinfo=UTC) - offset)
+        if first >= last:
+            continue
+        if spans and spans[-1][1] == first:
+            spans[-1] = (spans[-1][0], last)
+        else:
+            spans.append((first, last))
+    return spans
+
+
+#: Offset changes are found by looking this often, then to the second: clocks don't change
+#: twice within it.
+_LOOK = timedelta(minutes=15)
+
+
+def _offset_changes(zone: ZoneInfo, start: datetime, end: datetime) -> list[datetime]:
+    """The instants in ``(start, end)`` at which the offset of ``zone`` changes."""
+    changes: list[datetime] = []
+    offset = start.astimezone(zone).utcoffset()
+    left = start
+    while left < end:
+        right = min(left + _LOOK, end)
+        if right.astimezone(zone).utcoffset() != offset:
+            before, after = int(left.timestamp()), int(right.timestamp())
+            while after - before > 1:
+                middle = (before + after) // 2
+                if datetime.fromtimestamp(middle, zone).utcoffset() == offset:
+                    before = middle
+                else:
+                    after = middle
+            change = datetime.fromtimestamp(after, UTC)
+            if change < end:
+                changes.append(change)
+            offset = change.astimezone(zone).utcoffset()
+        left = right
+    return changes
+
+
+def _instants(wall: datetime, zone: ZoneInfo) -> tuple[datetime, ...]:
+    """Every instant at which the clock in ``zone`` reads the naive ``wall``, earliest first:
+    none when it jumps over it, two when it goes back over it."""
+    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    second = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    return tuple(
+        dict.fromkeys(
+            moment
+            for moment in (first, second)
+            if moment.astimezone(zone).replace(tzinfo=None) == wall
+        )
+    )
 
 
 def _instant(wall: datetime, zone: ZoneInfo) -> datetime | None:
@@ -148,6 +221,15 @@ def _instant(wall: datetime, zone: ZoneInfo) -> datetime | None:
     moment = wall.replace(tzinfo=zone).astimezone(UTC)
     if moment.astimezone(zone).replace(tzinfo=None) != wall:
         return None
+    return moment
+
+
+def _last_reached(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The last instant at which the clock in ``zone`` reads ``wall``, or, when it jumps over
+    ``wall``, the jump: where an interval of hours ends in real time."""
+    moment = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)  # fold=1: the later reading
+    if moment.astimezone(zone).replace(tzinfo=None) != wall:
+        return _reached(wall, zone)
     return moment
 
 
@@ -220,18 +302,51 @@ def _open_starts(
 # -- minus busy time -----------------------------------------------------------------------
 
 
+def _blocking(rules: SlotRules, busy: Sequence[Interval]) -> list[Interval]:
+    """What the meeting padded with its own buffers may not overlap, for one host: sorted,
+    disjoint intervals.
+
+    §11.2 blocks a start ``s`` when ``[s − own before, s + d + own after)`` overlaps a busy
+    interval ``b``, or when ``[s, s + d)`` overlaps a booked meeting padded with the buffers it
+    keeps. For a booked meeting the two sets of ``s`` overlap, and together they are the padded
+    meeting overlapping ``b`` widened by what its kept buffers have beyond the candidate's
+    own: buffers may overlap each other, never a meeting.
+    """
+    own_before, own_after = rules.buffer_before_minutes, rules.buffer_after_minutes
+    widenings: dict[tuple[int, int], tuple[timedelta, timedelta] | None] = {}
+
+    def widening(kept: tuple[int, int]) -> tuple[timedelta, timedelta] | None:
+        """How much a meeting keeping ``kept`` buffers is widened; ``None``, not at all."""
+        before, after = max(0, kept[0] - own_after), max(0, kept[1] - own_before)
+        if not (before or after):
+            return None
+        return timedelta(minutes=before), timedelta(minutes=after)
+
+    blocking: list[Interval] = []
+    for b in busy:
+        if type(b) is not Interval and isinstance(b, Meeting):
+            kept = (b.buffer_before_minutes, b.buffer_after_minutes)
+            if kept not in widenings:  # bookings share a few buffer values: work each out once
+                widenings[kept] = widening(kept)
+            wider = widenings[kept]
+            if wider is not None:
+                b = Interval(b.start - wider[0], b.end + wider[1])
+        blocking.append(b)
+    return merge(blocking)
+
+
 def _split(
     rules: SlotRules, busy: Sequence[Interval], starts: Sequence[datetime]
 ) -> tuple[list[datetime], list[datetime]]:
     """``starts`` (sorted) → (free, blocked) for one host: free when the meeting with its
-    buffers overlaps none of ``busy``.
+    buffers overlaps nothing ``_blocking`` lists.
 
-    One pass: merged busy intervals are disjoint, so their ends rise with their starts and the
-    only one that can touch a padded meeting is the first that ends after it begins.
+    One pass: the blocking intervals are disjoint, so their ends rise with their starts and
+    the only one that can touch a padded meeting is the first that ends after it begins.
     """
     before = timedelta(minutes=rules.buffer_before_minutes)
     after = timedelta(minutes=rules.duration_minutes + rules.buffer_after_minutes)
-    merged = merge(busy)
+    merged = _blocking(rules, busy)
     free: list[datetime] = []
     blocked: list[datetime] = []
     i, n = 0, len(merged)
@@ -325,11 +440,9 @@ def explain(
     if start < _earliest(rules, now):
         reasons.append(Reason.MINIMUM_NOTICE)
     end = start + timedelta(minutes=rules.duration_minutes)
-    padded_start = start - timedelta(minutes=rules.buffer_before_minutes)
-    padded_end = end + timedelta(minutes=rules.buffer_after_minutes)
     if any(overlaps(start, end, b.start, b.end) for b in busy):
         reasons.append(Reason.BUSY)
-    elif any(overlaps(padded_start, padded_end, b.start, b.end) for b in busy):
+    elif _split(rules, busy, [start])[1]:
         reasons.append(Reason.BUFFER)
     return reasons
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 
-__all__ = ["Interval", "as_utc", "merge", "overlaps"]
+__all__ = ["Interval", "Meeting", "as_utc", "merge", "overlaps"]
 
 
 def as_utc(moment: datetime, name: str = "datetime") -> datetime:
@@ -56,6 +56,33 @@ class Interval:
 
     def overlaps(self, other: Interval) -> bool:
         return overlaps(self.start, self.end, other.start, other.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting(Interval):
+    """A confirmed booking as busy time, with the buffers it keeps from the link it was booked
+    on (SPEC §11.2): no other meeting of its host may start or end inside them.
+
+    :raise ValueError: as :class:`Interval`, an empty meeting, or a negative buffer.
+    """
+
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+
+    def __post_init__(self) -> None:
+        Interval.__post_init__(self)
+        if self.end == self.start:
+            raise ValueError(f"A meeting lasts: it starts and ends at {self.start}")
+        if self.buffer_before_minutes < 0 or self.buffer_after_minutes < 0:
+            raise ValueError("A meeting's buffers must not be negative")
+
+    @property
+    def padded(self) -> Interval:
+        """The meeting with its buffers: the time its host isn't available for another."""
+        return Interval(
+            self.start - timedelta(minutes=self.buffer_before_minutes),
+            self.end + timedelta(minutes=self.buffer_after_minutes),
+        )
 
 
 def merge(intervals: Iterable[Interval]) -> list[Interval]:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.availability.intervals import Interval
-from server.bookings.models import BookingHost
+from server.availability.intervals import Interval, Meeting
+from server.bookings.models import Booking, BookingHost
 
-__all__ = ["BookingsBusySource"]
+__all__ = ["LONGEST_BUFFER", "BookingsBusySource"]
+
+#: The longest buffer a link can have (``LinkSchema`` caps both at 720 minutes): how far
+#: outside the asked range a booking may lie and still reach into it with the buffers it keeps.
+LONGEST_BUFFER = timedelta(minutes=720)
 
 
 class BookingsBusySource:
-    """Each host's active bookings, on every link, as half-open UTC intervals."""
+    """Each host's active bookings, on every link, as meetings keeping their buffers (§11.2)."""
 
     def __init__(self, session: Session, *, exclude_booking_id: int | None = None) -> None:
         self.session = session
@@ -24,15 +28,29 @@ class BookingsBusySource:
     def busy_intervals(
         self, host_ids: Sequence[int], start: datetime, end: datetime
     ) -> dict[int, list[Interval]]:
-        query = select(BookingHost.user_id, BookingHost.start_at, BookingHost.end_at).where(
-            BookingHost.user_id.in_(host_ids),
-            BookingHost.active.is_(True),
-            BookingHost.start_at < end,
-            BookingHost.end_at > start,
+        """Each host's bookings whose time or kept buffers overlap ``[start, end)``."""
+        query = (
+            select(
+                BookingHost.user_id,
+                BookingHost.start_at,
+                BookingHost.end_at,
+                Booking.buffer_before_minutes,
+                Booking.buffer_after_minutes,
+            )
+            .join(Booking, Booking.id == BookingHost.booking_id)
+            .where(
+                BookingHost.user_id.in_(host_ids),
+                BookingHost.active.is_(True),
+                BookingHost.start_at < end + LONGEST_BUFFER,
+                BookingHost.end_at > start - LONGEST_BUFFER,
+            )
         )
         if self.exclude_booking_id is not None:
             query = query.where(BookingHost.booking_id != self.exclude_booking_id)
         busy: dict[int, list[Interval]] = {host_id: [] for host_id in host_ids}
-        for user_id, busy_start, busy_end in self.session.execute(query):
-            busy[user_id].append(Interval(busy_start, busy_end))
+        for user_id, busy_start, busy_end, before, after in self.session.execute(query):
+            meeting = Meeting(busy_start, busy_end, before, after)
+            padded = meeting.padded
+            if padded.start < end and padded.end > start:
+                busy[user_id].append(meeting)
         return busy

@@ -4,9 +4,15 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from server.bookings.services import MAX_REASON_LENGTH
 from server.fields import AwareDateTime
 
-__all__ = ["BookingListQuerySchema", "HostBookingSchema"]
+__all__ = [
+    "BookingChangeSchema",
+    "BookingListQuerySchema",
+    "HostBookingSchema",
+    "HostCancelSchema",
+]
 
 
 class BookingListQuerySchema(Schema):
@@ -20,6 +26,27 @@ class BookingListQuerySchema(Schema):
     def _order(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise ValidationError("The end is before the start.", "end")
+
+
+class BookingChangeSchema(Schema):
+    """A cancel or reschedule: who (the visitor or a host), when, why, and from which time."""
+
+    kind = fields.String(metadata={"description": "rescheduled | cancelled"})
+    actor = fields.String(metadata={"description": "visitor | host"})
+    actor_user_id = fields.Integer(allow_none=True, metadata={"description": "the host, if one"})
+    actor_name = fields.String()
+    reason = fields.String()
+    at = fields.DateTime()
+    previous_start = fields.DateTime(allow_none=True, metadata={"description": "rescheduled"})
+    previous_end = fields.DateTime(allow_none=True, metadata={"description": "rescheduled"})
+
+
+class HostCancelSchema(Schema):
+    reason = fields.String(
+        load_default="",
+        validate=validate.Length(max=MAX_REASON_LENGTH),
+        metadata={"description": "optional, why: the visitor reads it in the cancellation email"},
+    )
 
 
 class HostBookingSchema(Schema):
@@ -39,3 +66,6 @@ class HostBookingSchema(Schema):
     contact = fields.Dict()
     created_at = fields.DateTime()
     cancelled_at = fields.DateTime(allow_none=True)
+    changes = fields.List(
+        fields.Nested(BookingChangeSchema), metadata={"description": "oldest first"}
+    )

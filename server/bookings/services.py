@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +25,7 @@ from server.availability.engine import Reason, choose_round_robin_host, explain,
 from server.availability.rules import SlotRules
 from server.bookings.busy import BookingsBusySource
 from server.bookings.forms import clean_answers, consent_record, contact_properties
-from server.bookings.models import Booking, BookingHost
+from server.bookings.models import Booking, BookingChange, BookingHost
 from server.clock import utcnow
 from server.contacts.services import upsert_contact
 from server.db import write_transaction
@@ -35,10 +35,13 @@ from server.links.slots import busy_window, rules_for
 from server.notifications import outbox
 
 __all__ = [
+    "MAX_REASON_LENGTH",
+    "Actor",
     "BookingRequest",
     "SlotUnavailable",
     "book",
     "cancel",
+    "clean_reason",
     "get_by_token",
     "reschedule",
 ]
@@ -179,6 +182,9 @@ def book(
                 utm=dict(request.utm),
                 manage_token_hash=_hash(token),
                 sequence=0,
+                # the meeting keeps the buffers it was checked with (SPEC §11.2)
+                buffer_before_minutes=rules.buffer_before_minutes,
+                buffer_after_minutes=rules.buffer_after_minutes,
             )
             _hold(booking, free if link.type == "group" else [host_id])
             session.add(booking)
@@ -203,6 +209,23 @@ def get_by_token(session: Session, token: str) -> Booking:
     return booking
 
 
+#: who cancels or moves a meeting: the visitor (manage link) or a host (dashboard, host API)
+Actor = Literal["visitor", "host"]
+#: a reason is a note to the other side, not a letter
+MAX_REASON_LENGTH = 500
+
+
+def clean_reason(reason: str | None) -> str:
+    """The reason as the other side will read it: trimmed, and refused when too long.
+
+    :raise ValidationFailed: longer than :data:`MAX_REASON_LENGTH` characters.
+    """
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationFailed({"reason": [f"At most {MAX_REASON_LENGTH} characters."]})
+    return reason
+
+
 def _ensure_changeable(booking: Booking, now: datetime) -> None:
     if booking.status == "cancelled":
         raise ApiError("This meeting was cancelled.", code="booking_cancelled", status=409)
@@ -210,8 +233,23 @@ def _ensure_changeable(booking: Booking, now: datetime) -> None:
         raise ApiError("This meeting has already started.", code="booking_started", status=409)
 
 
-def cancel(session: Session, booking: Booking, *, clock: Clock = utcnow) -> Booking:
-    """B5: the meeting is cancelled and its time is free again for every link of its hosts."""
+def cancel(
+    session: Session,
+    booking: Booking,
+    *,
+    clock: Clock = utcnow,
+    actor: Actor,
+    actor_user_id: int | None = None,
+    reason: str = "",
+) -> Booking:
+    """B5: the meeting is cancelled and its time is free again for every link of its hosts.
+
+    Who cancelled (``actor``: the visitor, or the host ``actor_user_id``) and why is kept as a
+    :class:`BookingChange` in the same transaction as the cancel and its emails, which say it.
+
+    :raise ValidationFailed: ``reason`` is longer than :data:`MAX_REASON_LENGTH`.
+    """
+    reason = clean_reason(reason)
     booking_id = booking.id
     with write_transaction(session):
         booking = session.get(Booking, booking_id, populate_existing=True) or _gone()
@@ -222,7 +260,16 @@ def cancel(session: Session, booking: Booking, *, clock: Clock = utcnow) -> Book
         booking.sequence += 1
         for held in booking.attendees:
             held.active = False
-        outbox.cancelled(session, booking, now=now)
+        change = BookingChange(
+            kind="cancelled",
+            actor=actor,
+            actor_user_id=actor_user_id if actor == "host" else None,
+            reason=reason,
+            created_at=now,
+        )
+        booking.changes.append(change)
+        session.flush()
+        outbox.cancelled(session, booking, now=now, change=change)
     return booking
 
 
@@ -233,13 +280,21 @@ def reschedule(
     *,
     clock: Clock = utcnow,
     manage_token: str | None = None,
+    actor: Actor,
+    actor_user_id: int | None = None,
+    reason: str = "",
 ) -> Booking:
     """B5: move the meeting to ``start`` with the same checks as a new booking.
 
     A round-robin meeting keeps its host when that host is free at the new time.
     ``manage_token`` (when the visitor is the one moving it) puts the manage links back
-    into the new reminders; see :mod:`server.notifications.outbox`.
+    into the new reminders; see :mod:`server.notifications.outbox`. Who moved it, from when
+    and why is kept as a :class:`BookingChange` in the same transaction (see :func:`cancel`).
+
+    :raise ValidationFailed: ``reason`` is too long, or ``start`` is not offered.
+    :raise SlotUnavailable: the new time is taken.
     """
+    reason = clean_reason(reason)
     booking_id = booking.id
     start = start.astimezone(UTC)
     try:
@@ -249,7 +304,7 @@ def reschedule(
             _ensure_changeable(booking, clock())
             _lock_hosts(session, sorted({*link.host_ids, booking.host_id}))
             now = clock()
-            previous_start = booking.start_at
+            previous_start, previous_end = booking.start_at, booking.end_at
             previous_host_ids = [held.user_id for held in booking.attendees]
             rules = rules_for(link, booking.duration_minutes)
             free = _free_hosts_at(session, link, rules, start, now, exclude_booking_id=booking.id)
@@ -257,11 +312,24 @@ def reschedule(
                 booking.host_id = _choose_host(session, link, free, now)
             booking.start_at = start
             booking.end_at = start + timedelta(minutes=booking.duration_minutes)
+            # moved as the link offers it now, the meeting keeps the buffers it was checked with
+            booking.buffer_before_minutes = rules.buffer_before_minutes
+            booking.buffer_after_minutes = rules.buffer_after_minutes
             booking.sequence += 1
             for held in booking.attendees:
                 session.delete(held)
             session.flush()
             _hold(booking, free if link.type == "group" else [booking.host_id])
+            change = BookingChange(
+                kind="rescheduled",
+                actor=actor,
+                actor_user_id=actor_user_id if actor == "host" else None,
+                reason=reason,
+                previous_start_at=previous_start,
+                previous_end_at=previous_end,
+                created_at=now,
+            )
+            booking.changes.append(change)
             session.flush()
             outbox.rescheduled(
                 session,
@@ -270,6 +338,7 @@ def reschedule(
                 previous_host_ids=previous_host_ids,
                 now=now,
                 manage_token=manage_token,
+                change=change,
             )
     except IntegrityError as exc:
         raise SlotUnavailable() from exc

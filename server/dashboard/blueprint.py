@@ -58,6 +58,7 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/links/<int:link_id>/default", "link_default", links.make_default, methods=POST)
 bp.add_url_rule("/links/<int:link_id>/delete", "link_delete", links.link_delete, methods=POST)
+bp.add_url_rule("/notice-preview", "notice_preview", links.notice_preview, methods=POST)
 bp.add_url_rule(
     "/links/<int:link_id>/troubleshoot",
     "link_troubleshoot",

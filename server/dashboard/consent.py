@@ -20,7 +20,14 @@ from server.links.models import BookingLink
 from server.links.schemas import ConsentSchema
 from server.links.services import update_link
 
-__all__ = ["account_defaults", "link_custom_consent", "save_account_defaults", "save_link_consent"]
+__all__ = [
+    "NOT_CUSTOMISED",
+    "account_defaults",
+    "link_custom_consent",
+    "save_account_defaults",
+    "save_link_consent",
+    "summary",
+]
 
 
 def _load(consent: dict[str, Any]) -> dict[str, Any]:
@@ -44,14 +51,50 @@ def link_custom_consent(link: BookingLink) -> dict[str, Any]:
     return dict(link.consent_custom or link.consent or {})
 
 
+#: why a post that changes a link's own settings with the switch off is refused
+NOT_CUSTOMISED = (
+    "Tick “Customise for this link” to use these settings: without it, this link follows the "
+    "account defaults."
+)
+
+
 def save_link_consent(
-    session: Session, user: User, link: BookingLink, consent: dict[str, Any], *, customized: bool
+    session: Session,
+    user: User,
+    link: BookingLink,
+    consent: dict[str, Any] | None,
+    *,
+    customized: bool,
 ) -> None:
-    """Keep ``consent`` as the link's own settings; put them in force only if ``customized``."""
-    own = _load(consent)
-    link.consent_custom = own
-    in_force = own if customized else account_defaults(user.account)
-    update_link(session, user, link, {"consent": {**in_force, "customized": customized}})
+    """Put the link's own settings in force if ``customized``, else the account's defaults.
+
+    ``consent`` is the link's own settings as posted, ``None`` when the form didn't send them
+    (its script greys them out while the switch is off): then the kept ones stay.
+
+    :raise ValidationFailed: the own settings changed while the switch is off. Keeping them
+        silently would answer "Saved." for settings no visitor would ever see.
+    """
+    kept = _load(ConsentSchema().load(link_custom_consent(link), unknown=EXCLUDE))
+    own = kept if consent is None else _load(consent)
+    if not customized and _comparable(own) != _comparable(kept):
+        raise ValidationFailed({"customized": [NOT_CUSTOMISED]})
+    update_link(session, user, link, {"consent": {**own, "customized": customized}})
+
+
+def _comparable(consent: dict[str, Any]) -> dict[str, Any]:
+    """The settings as the form can show them: a legal basis only counts in its mode."""
+    if consent.get("mode") != "legitimate_interest":
+        return {k: v for k, v in consent.items() if k != "legal_basis"}
+    return consent
+
+
+def summary(consent: dict[str, Any]) -> str:
+    """What a visitor meets, in a few words: for the "Saved." line and the defaults box."""
+    if not consent.get("enabled"):
+        return "no privacy notice, no consent asked"
+    if consent.get("mode") == "legitimate_interest":
+        return "privacy notice, legitimate interest"
+    return "privacy notice and consent checkboxes"
 
 
 def save_account_defaults(session: Session, account: Account, consent: dict[str, Any]) -> int:

@@ -22,6 +22,7 @@ from server.bookings.forms import IDENTITY_KEYS
 from server.bookings.models import Booking
 from server.clock import utcnow
 from server.contacts.models import Contact
+from server.dashboard.bookings import ChangeRow, change_rows
 from server.dashboard.rendering import render, zone_names
 from server.dashboard.session import login_required, signed_in_user
 from server.db import get_session
@@ -77,11 +78,14 @@ class Event:
     title: str
     detail: str
     booking: Booking | None = None
+    #: a cancel or reschedule: who, why, from and to
+    change: ChangeRow | None = None
 
 
 def timeline(session: Session, contact: Contact) -> list[Event]:
-    """Bookings, cancellations, consents given and meeting requests, newest first. (Synced
-    calendar events (C5) join here when that feature stores them.)"""
+    """Bookings, reschedules and cancellations (who, when, why), consents given and meeting
+    requests, newest first. (Synced calendar events (C5) join here when that feature stores
+    them.)"""
     bookings = session.scalars(
         select(Booking).where(Booking.contact_id == contact.id).order_by(Booking.created_at)
     )
@@ -89,7 +93,12 @@ def timeline(session: Session, contact: Contact) -> list[Event]:
     for booking in bookings:
         title = booking.link.title
         events.append(Event(booking.created_at, "booked", f"Booked “{title}”", "", booking))
-        if booking.cancelled_at:
+        changes = change_rows(session, booking)
+        for change in changes:
+            what = "Cancelled" if change.kind == "cancelled" else "Rescheduled"
+            events.append(Event(change.at, change.kind, f"{what} “{title}”", "", booking, change))
+        if booking.cancelled_at and not any(c.kind == "cancelled" for c in changes):
+            # cancelled before who and why were recorded
             events.append(
                 Event(booking.cancelled_at, "cancelled", f"Cancelled “{title}”", "", booking)
             )

@@ -37,6 +37,7 @@ __all__ = [
     "configuration_payload",
     "configuration_state",
     "configuration_state_from_form",
+    "consent_fields_posted",
     "consent_payload",
     "consent_state",
     "consent_state_from_form",
@@ -577,6 +578,11 @@ def consent_state(consent: Mapping[str, Any], *, customized: bool) -> State:
         "privacy_text": consent.get("privacy_text") or "",
         "type_ids": {t["label"]: t["id"] for t in consent.get("subscription_types") or []},
     }
+
+
+def consent_fields_posted(form: FormData) -> bool:
+    """False when the browser left the settings out: a disabled fieldset sends none of them."""
+    return any(key in form.keys() for key in ("mode", "privacy_text", "processing_text"))
 
 
 def consent_state_from_form(form: FormData, previous: Mapping[str, Any]) -> State:

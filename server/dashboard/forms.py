@@ -7,7 +7,6 @@ by field name so each template shows them next to its field. The link editor's s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +22,7 @@ from marshmallow import (
 )
 
 from server.accounts.models import ROLES
+from server.accounts.origins import InvalidOrigin, normalise_origins
 from server.accounts.services import RESERVED_PREFIXES
 from server.errors import flatten_messages
 from server.fields import TimeZoneName
@@ -185,31 +185,20 @@ class BrandingForm(_Form):
         return data
 
 
-_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(?::\d{1,5})?$")
-
-
 class OriginsForm(_Form):
-    """P5: one origin per line, such as ``https://www.example.com`` (no path)."""
+    """P5: one origin per line, such as ``https://www.example.com`` (no path).
+
+    The same rule as the API's ``allowed_origins``: :mod:`server.accounts.origins`.
+    """
 
     origins = fields.String(load_default="", validate=validate.Length(max=20000))
 
     @post_load
     def _lines(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        origins: list[str] = []
-        for line in data["origins"].splitlines():
-            origin = line.strip().rstrip("/").lower()
-            if not origin:
-                continue
-            if not _ORIGIN.match(origin) or len(origin) > 300:
-                raise ValidationError(
-                    f"{line.strip()[:80]!r} is not an origin such as https://www.example.com.",
-                    "origins",
-                )
-            if origin not in origins:
-                origins.append(origin)
-        if len(origins) > 50:
-            raise ValidationError("At most 50 origins.", "origins")
-        data["origins"] = sorted(origins)
+        try:
+            data["origins"] = normalise_origins(data["origins"].splitlines())
+        except InvalidOrigin as exc:
+            raise ValidationError(str(exc), "origins") from None
         return data
 
 

@@ -21,6 +21,7 @@ from server.dashboard.uploads import ImageRejected, public_url, read_file, store
 from server.db import get_session
 from server.errors import ValidationFailed, flatten_messages
 from server.links.models import BookingLink
+from server.links.notice import render_notice
 from server.links.schemas import LinkSchema
 from server.links.services import (
     create_link,
@@ -41,6 +42,7 @@ __all__ = [
     "link_list",
     "link_new",
     "make_default",
+    "notice_preview",
 ]
 
 TYPE_LABELS = {"one_on_one": "One-on-one", "round_robin": "Round robin", "group": "Group"}
@@ -331,7 +333,7 @@ def link_edit(link_id: int, step: str) -> ResponseReturnValue:
         else:
             state, errors = _act(step, state, action)
             unsaved = True
-    return _step_page(user, link, step, state, errors, unsaved)
+    return _step_page(user, link, step, state, errors, unsaved, action if unsaved else None)
 
 
 def _step_page(
@@ -341,7 +343,9 @@ def _step_page(
     state: dict[str, Any],
     errors: Errors,
     unsaved: bool,
+    action: str | None = None,
 ) -> ResponseReturnValue:
+    """``action``: the button that changed the form, so the page can focus what it added."""
     context: dict[str, Any] = {}
     if step == "details":
         context = _details_context(user)
@@ -368,6 +372,7 @@ def _step_page(
         state=state,
         errors=errors,
         unsaved=unsaved,
+        action=action,
         time_units=list(editor.TIME_UNITS),
         **context,
     )
@@ -381,19 +386,33 @@ def _gdpr_step(session: Session, user: User, link: BookingLink) -> ResponseRetur
     if request.method == "GET":
         state = editor.consent_state(own, customized=customized)
     else:
+        posted = editor.consent_fields_posted(request.form)
         state = editor.consent_state_from_form(request.form, own)
+        if not posted:
+            state = {
+                **editor.consent_state(own, customized=False),
+                "customized": state["customized"],
+            }
         payload, errors = editor.consent_payload(state)
         if not errors:
             try:
                 consent_settings.save_link_consent(
-                    session, user, link, payload, customized=state["customized"]
+                    session,
+                    user,
+                    link,
+                    payload if posted else None,
+                    customized=state["customized"],
                 )
                 session.commit()
             except ValidationFailed as exc:
                 session.rollback()
                 errors = dict(exc.fields or {})
             else:
-                flash("Saved.")
+                in_force = consent_settings.summary(link.consent or {})
+                if state["customized"]:
+                    flash(f"Saved. This link uses its own settings: {in_force}.")
+                else:
+                    flash(f"Saved. This link follows the account defaults: {in_force}.")
                 return redirect(url_for("dashboard.link_edit", link_id=link.id, step="gdpr"))
     return render(
         "link_gdpr.html",
@@ -403,8 +422,16 @@ def _gdpr_step(session: Session, user: User, link: BookingLink) -> ResponseRetur
         steps=editor.STEPS,
         state=state,
         errors=errors,
-        defaults=consent_settings.account_defaults(user.account),
+        defaults_summary=consent_settings.summary(consent_settings.account_defaults(user.account)),
     )
+
+
+@login_required
+def notice_preview() -> ResponseReturnValue:
+    """The privacy text being typed, rendered as visitors will see it (the editor's live
+    preview; without a script the preview shows the text as last posted)."""
+    text = request.form.get("text", "")[:5000]
+    return Response(str(render_notice(text)), mimetype="text/html")
 
 
 # -- embed code and email preview ----------------------------------------------------------

@@ -11,6 +11,7 @@ from flask import Response, current_app, g, render_template, request
 from markupsafe import Markup
 
 from server.dashboard.session import current_user
+from server.links.notice import render_notice
 from server.timezones import zone
 
 __all__ = [
@@ -59,6 +60,7 @@ def template_context() -> dict[str, Any]:
         "account": user.account if user else None,
         "is_admin": bool(user and user.role == "admin"),
         "base_url": current_app.config["RENDEZVOUS_BASE_URL"],
+        "notice_html": render_notice,  # the privacy text's preview, as visitors see it (L9)
     }
 
 

@@ -146,7 +146,10 @@ class ConsentSchema(Schema):
     )
     processing_text = fields.String(validate=validate.Length(max=5000), load_default="")
     privacy_text = fields.String(validate=validate.Length(max=5000), load_default="")
-    customized = fields.Boolean(load_default=False)
+    #: L9's one switch: true, the settings above are in force; false, the account's defaults
+    #: are, and the settings above are kept for when it is switched on again. A link sent
+    #: settings without it has its own.
+    customized = fields.Boolean()
 
 
 def _check_locale(value: str, **_: Any) -> None:

@@ -93,8 +93,10 @@ def _resolve_hosts(session: Session, user: User, host_ids: list[int]) -> list[Us
 
 def _apply(session: Session, link: BookingLink, user: User, data: dict[str, Any]) -> None:
     for name in _SIMPLE_FIELDS:
-        if name in data:
+        if name in data and name != "consent":
             setattr(link, name, data[name])
+    if "consent" in data:
+        _apply_consent(link, user.account, data["consent"])
     if "window" in data:
         window = data["window"]
         link.window_rolling_weeks = window.get("rolling_weeks")
@@ -135,7 +137,7 @@ def create_link(session: Session, user: User, data: dict[str, Any]) -> BookingLi
     data.setdefault("host_ids", [user.id])
     data.setdefault("photo_url", user.photo_url)
     if "consent" not in data:
-        data["consent"] = _inherited_consent(account)
+        data["consent"] = {**_inherited_consent(account), "customized": False}
     wanted = data.pop("slug", None)
     slug = _unique_slug(
         session, user.meetings_prefix, wanted or slugify(data["name"]), strict=wanted is not None
@@ -150,7 +152,28 @@ def create_link(session: Session, user: User, data: dict[str, Any]) -> BookingLi
 def _inherited_consent(account: Account) -> dict[str, Any]:
     from server.links.schemas import ConsentSchema
 
-    return ConsentSchema().load(dict(account.consent_defaults or {}), unknown="exclude")
+    defaults = ConsentSchema().load(dict(account.consent_defaults or {}), unknown="exclude")
+    defaults.pop("customized", None)
+    return defaults
+
+
+def _apply_consent(link: BookingLink, account: Account, consent: dict[str, Any]) -> None:
+    """L9's one switch: ``customized`` says whose settings are in force, never half of each.
+
+    Settings sent with the switch off are kept as the link's own (``consent_custom``) while
+    the account's defaults apply, so that switching it on again brings them back. A link
+    that only inherited the defaults keeps no settings of its own, and so shows the current
+    defaults when it is first customised.
+    """
+    own = {k: v for k, v in consent.items() if k != "customized"}
+    customized = consent.get("customized", True)
+    inherited = not customized and own == _inherited_consent(account)
+    if not (inherited and link.consent_custom is None):
+        link.consent_custom = own
+    link.consent = {
+        **(own if customized else _inherited_consent(account)),
+        "customized": customized,
+    }
 
 
 def update_link(

@@ -43,7 +43,9 @@ def rules_for(link: BookingLink, duration: int) -> SlotRules:
 
 
 def busy_window(rules: SlotRules, start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    """The span of busy time that can touch candidates starting in ``[start, end)``."""
+    """The span of busy time that can touch candidates starting in ``[start, end)``, padded
+    with the link's buffers; a busy source also returns the meetings whose kept buffers reach
+    into it (see :class:`~server.availability.busy.BusySource`)."""
     before = timedelta(minutes=rules.buffer_before_minutes)
     after = timedelta(minutes=rules.duration_minutes + rules.buffer_after_minutes)
     return start - before, end + after

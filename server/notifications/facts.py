@@ -11,7 +11,7 @@ from datetime import datetime
 
 from server.notifications.tokens import TokenValues
 
-__all__ = ["Meeting", "MeetingRequest", "Person"]
+__all__ = ["Change", "Meeting", "MeetingRequest", "Person"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,20 @@ class Person:
     name: str
     email: str
     timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Who cancelled or moved the meeting and why: both sides' emails say it (issue 8.9).
+
+    ``actor`` is ``visitor`` or ``host``; ``actor_email`` tells a recipient that it was them.
+    """
+
+    kind: str
+    actor: str
+    actor_name: str
+    actor_email: str
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +70,8 @@ class Meeting:
     answers: tuple[tuple[str, str], ...] = ()
     round_robin: bool = False
     reminder_includes_description: bool = False
+    #: the cancel or reschedule this message is about, when it is about one
+    change: Change | None = None
 
     @property
     def duration_minutes(self) -> int:

@@ -32,6 +32,7 @@ from server.notifications.tokens import fill_tokens, fill_tokens_html
 __all__ = [
     "DOMAIN",
     "Email",
+    "calendar_file",
     "cancellation",
     "host_notification",
     "invitation",
@@ -126,6 +127,25 @@ def _for_host(meeting: Meeting, recipient: Person) -> bool:
     return recipient.email != meeting.visitor.email
 
 
+def _change_line(meeting: Meeting, recipient: Person) -> str | None:
+    """Who did it, in the recipient's words: "You …" to the one who did, else their name."""
+    change = meeting.change
+    if change is None:
+        return None
+    _ = _gettext(meeting.language)
+    if change.actor == "visitor":
+        yours = not _for_host(meeting, recipient)
+    else:
+        yours = change.actor_email.lower() == recipient.email.lower()
+    if change.kind == "cancelled":
+        if yours:
+            return _("You cancelled this meeting.")
+        return _("{name} cancelled this meeting.").format(name=change.actor_name)
+    if yours:
+        return _("You moved this meeting.")
+    return _("{name} moved this meeting.").format(name=change.actor_name)
+
+
 def _context(meeting: Meeting, recipient: Person, subject: str, **extra: Any) -> dict[str, Any]:
     locale = _locale(meeting)
     for_host = _for_host(meeting, recipient)
@@ -145,6 +165,8 @@ def _context(meeting: Meeting, recipient: Person, subject: str, **extra: Any) ->
         "cancel_url": f"{manage}?action=cancel" if manage else None,
         "description_text": fill_tokens(meeting.description, meeting.tokens).strip(),
         "description_html": fill_tokens_html((meeting.description or "").strip(), meeting.tokens),
+        "change_line": _change_line(meeting, recipient),
+        "change_reason": meeting.change.reason if meeting.change else "",
         **extra,
     }
 
@@ -164,13 +186,7 @@ def _booking_email(
     text, html = _render(template, _context(meeting, recipient, subject, **extra))
     ics = None
     if method is not None and stamp is not None:
-        ics = meeting_calendar(
-            meeting,
-            method=method,  # type: ignore[arg-type]
-            summary=host_subject(meeting) if for_host else visitor_subject(meeting),
-            description=fill_tokens(meeting.description, meeting.tokens).strip(),
-            stamp=stamp,
-        )
+        ics = _calendar(meeting, method, for_host=for_host, stamp=stamp)
     return Email(
         kind=kind,
         to=recipient,
@@ -183,6 +199,28 @@ def _booking_email(
         ics=ics,
         ics_method=method if ics else None,
     )
+
+
+def _calendar(meeting: Meeting, method: str, *, for_host: bool, stamp: datetime) -> str:
+    """The meeting's .ics as its side reads it: the same UID and SEQUENCE for everyone."""
+    return meeting_calendar(
+        meeting,
+        method=method,  # type: ignore[arg-type]
+        summary=host_subject(meeting) if for_host else visitor_subject(meeting),
+        description=fill_tokens(meeting.description, meeting.tokens).strip(),
+        stamp=stamp,
+    )
+
+
+def calendar_file(meeting: Meeting, *, cancelled: bool, stamp: datetime) -> str:
+    """The visitor's calendar file of the meeting as it stands (SPEC §10, issue 8.6).
+
+    Exactly what the visitor's latest email attached: METHOD:REQUEST while the meeting is on,
+    METHOD:CANCEL once it is off, so importing it updates or removes the one event the
+    invitation made instead of adding a second one.
+    """
+    method = "CANCEL" if cancelled else "REQUEST"
+    return _calendar(meeting, method, for_host=False, stamp=stamp)
 
 
 # -- the messages --------------------------------------------------------------------------

@@ -27,10 +27,10 @@ from sqlalchemy.orm import Session
 
 from server.accounts.models import User
 from server.bookings.forms import IDENTITY_KEYS
-from server.bookings.models import Booking
+from server.bookings.models import Booking, BookingChange
 from server.links.models import BookingLink
-from server.notifications import messages
-from server.notifications.facts import Meeting, MeetingRequest, Person
+from server.notifications import calendar_links, messages
+from server.notifications.facts import Change, Meeting, MeetingRequest, Person
 from server.notifications.ics import booking_uid
 from server.notifications.mime import to_mime
 from server.notifications.models import OutboxMessage
@@ -38,8 +38,11 @@ from server.notifications.settings import MailSettings, current_settings
 from server.notifications.tokens import TokenValues
 
 __all__ = [
+    "add_to_calendar_links",
     "booked",
+    "calendar_file",
     "cancelled",
+    "change_facts",
     "attending_hosts",
     "drop_pending_reminders",
     "enqueue",
@@ -97,18 +100,41 @@ def attending_hosts(session: Session, booking: Booking) -> list[User]:
     return [booking.host, *(u for u in others if u is not None)]
 
 
+def _visitor_name(booking: Booking) -> str:
+    contact = booking.contact
+    return f"{contact.first_name} {contact.last_name}".strip() or contact.email
+
+
+def change_facts(session: Session, booking: Booking, change: BookingChange) -> Change:
+    """Who made ``change`` (the visitor, or a host by their user row) and why."""
+    if change.actor == "host":
+        user = session.get(User, change.actor_user_id) if change.actor_user_id else None
+        name, email = (user.name, user.email) if user else ("", "")
+    else:
+        name, email = _visitor_name(booking), booking.contact.email
+    return Change(
+        kind=change.kind,
+        actor=change.actor,
+        actor_name=name,
+        actor_email=email,
+        reason=change.reason or "",
+    )
+
+
 def meeting_facts(
     session: Session,
     booking: Booking,
     settings: MailSettings,
     *,
     manage_token: str | None = None,
+    change: BookingChange | None = None,
 ) -> Meeting:
-    """What the messages of ``booking`` say, read from the booking and its link, host, contact."""
+    """What the messages of ``booking`` say, read from the booking and its link, host, contact;
+    ``change`` is the cancel or reschedule the messages are about."""
     link, contact = booking.link, booking.contact
     hosts = attending_hosts(session, booking)
     base = settings.base_url
-    name = f"{contact.first_name} {contact.last_name}".strip() or contact.email
+    name = _visitor_name(booking)
     return Meeting(
         booking_id=booking.id,
         uid=booking_uid(booking.id, settings.domain),
@@ -138,6 +164,7 @@ def meeting_facts(
         answers=_answers(link, booking.answers),
         round_robin=link.type == "round_robin",
         reminder_includes_description=bool((link.reminders or {}).get("include_description")),
+        change=change_facts(session, booking, change) if change is not None else None,
     )
 
 
@@ -263,12 +290,13 @@ def rescheduled(
     now: datetime,
     manage_token: str | None = None,
     settings: MailSettings | None = None,
+    change: BookingChange | None = None,
 ) -> list[OutboxMessage]:
     """B5: the new time to the visitor and every host (SEQUENCE already bumped), reminders
     moved. A round-robin meeting that changed hands tells the old host it is off for them
-    and the new one that it is theirs."""
+    and the new one that it is theirs. ``change`` says who moved it and why (issue 8.9)."""
     settings = settings or current_settings()
-    meeting = meeting_facts(session, booking, settings, manage_token=manage_token)
+    meeting = meeting_facts(session, booking, settings, manage_token=manage_token, change=change)
     emails = [
         messages.reschedule_notice(
             meeting, meeting.visitor, previous_start=previous_start, stamp=now
@@ -303,14 +331,39 @@ def cancelled(
     *,
     now: datetime,
     settings: MailSettings | None = None,
+    change: BookingChange | None = None,
 ) -> list[OutboxMessage]:
-    """B5: METHOD:CANCEL to the visitor and every host; the reminders will not go out."""
+    """B5: METHOD:CANCEL to the visitor and every host; the reminders will not go out.
+    ``change`` says who cancelled and why (issue 8.9)."""
     settings = settings or current_settings()
-    meeting = meeting_facts(session, booking, settings)
+    meeting = meeting_facts(session, booking, settings, change=change)
     recipients = [meeting.visitor, *meeting.hosts]
     emails = [messages.cancellation(meeting, r, stamp=now) for r in recipients]
     drop_pending_reminders(session, booking.id, now)
     return _enqueue_all(session, booking, emails, settings, now)
+
+
+def calendar_file(
+    session: Session, booking: Booking, *, now: datetime, settings: MailSettings | None = None
+) -> str:
+    """The visitor's ``.ics`` of ``booking`` as it stands, built as the emails build theirs:
+    the same UID and SEQUENCE, METHOD:CANCEL once cancelled (SPEC §10)."""
+    settings = settings or current_settings()
+    meeting = meeting_facts(session, booking, settings)
+    return messages.calendar_file(meeting, cancelled=booking.status == "cancelled", stamp=now)
+
+
+def add_to_calendar_links(
+    session: Session, booking: Booking, *, settings: MailSettings | None = None
+) -> dict[str, str | None]:
+    """Google and Outlook links for the visitor's calendar; none once the meeting is off."""
+    if booking.status == "cancelled":
+        return {"google_url": None, "outlook_url": None}
+    meeting = meeting_facts(session, booking, settings or current_settings())
+    return {
+        "google_url": calendar_links.google_url(meeting),
+        "outlook_url": calendar_links.outlook_url(meeting),
+    }
 
 
 def meeting_requested(

@@ -69,13 +69,25 @@ def booking_page(slug: str) -> Response:
     )
 
 
+#: the steps an email's buttons open the manage page on (``?action=``)
+MANAGE_ACTIONS = ("cancel", "reschedule")
+
+
 @bp.get("/meetings/manage/<token>")
 def manage_page(token: str) -> Response:
-    """Where the invitation's links lead: see, reschedule or cancel one booking."""
+    """Where the invitation's links lead: see, reschedule or cancel one booking.
+
+    ``?action=cancel`` or ``?action=reschedule`` (the email's buttons) is handed to the widget
+    in its ``data-src``, which opens on that step; any other value is ignored.
+    """
     if len(token) > 128:
         abort(404)
     base = _site_base()
-    return _page("pages/manage.html", token=token, page_url=f"{base}/meetings/manage/{token}")
+    page_url = f"{base}/meetings/manage/{token}"
+    action = request.args.get("action")
+    if action in MANAGE_ACTIONS:
+        page_url += f"?action={action}"
+    return _page("pages/manage.html", token=token, page_url=page_url)
 
 
 def _gzipped(body: bytes, mimetype: str, max_age: int) -> Response:

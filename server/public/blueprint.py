@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
-from flask import current_app, g
+from flask import Response, current_app, g
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 
@@ -17,12 +17,16 @@ from server.db import get_session
 from server.errors import ValidationFailed
 from server.i18n import catalog_messages
 from server.links.models import BookingLink
+from server.links.notice import render_notice
 from server.links.services import get_public_link
 from server.links.slots import offered_slots
 from server.meeting_requests.services import RequestForm, request_meeting
+from server.notifications import outbox
+from server.public.cors import refuse_foreign_origin
 from server.public.schemas import (
     BookingCreatedSchema,
     BookingRequestSchema,
+    CancelSchema,
     ManagedBookingSchema,
     MeetingRequestCreatedSchema,
     MeetingRequestSchema,
@@ -31,7 +35,7 @@ from server.public.schemas import (
     SlotsQuerySchema,
     SlotsSchema,
 )
-from server.timezones import zone
+from server.timezones import zone, zone_menu
 
 blp = Blueprint(
     "public", __name__, url_prefix="/api/v1/public", description="Booking without an account"
@@ -47,10 +51,14 @@ def _booking_limit() -> str:
 
 
 limiter.limit(_public_limit)(blp)
+# A5: a page on an origin the account hasn't allowed is refused before any view runs.
+blp.before_request(refuse_foreign_origin)
 
 
 def _link(slug: str) -> BookingLink:
-    link = get_public_link(get_session(), slug)
+    link = g.get("public_link")  # already read by the origin check
+    if link is None or link.slug != slug:
+        link = get_public_link(get_session(), slug)
     g.public_account = link.owner.account
     return link
 
@@ -93,7 +101,10 @@ def link_config(slug: str) -> dict[str, Any]:
 
 def _public_consent(consent: dict[str, Any]) -> dict[str, Any]:
     keys = ("enabled", "mode", "subscription_types", "processing_text", "privacy_text")
-    return {k: consent[k] for k in keys if k in consent}
+    public = {k: consent[k] for k in keys if k in consent}
+    # the notice's links and emphasis, rendered (escaped) once here for every client (L9)
+    public["notice_html"] = str(render_notice(consent.get("privacy_text")))
+    return public
 
 
 @blp.route("/links/<slug:slug>/slots", endpoint="slots", methods=["GET"])
@@ -112,11 +123,15 @@ def slots(
     if duration not in link.durations:
         raise ValidationFailed({"duration": [f"Choose one of {link.durations} minutes."]})
     timezone = timezone or link.timezone
-    starts = offered_slots(get_session(), link, duration, start, end, timezone, utcnow())
+    now = utcnow()
+    starts = offered_slots(get_session(), link, duration, start, end, timezone, now)
+    period = max(now, datetime.combine(start, time(0), tzinfo=zone(timezone)))
     return {
         "timezone": timezone,
         "duration": duration,
         "slots": [_iso(s, timezone) for s in starts],
+        "timezones": zone_menu(period, also=(timezone, link.timezone)),
+        "today": now.astimezone(zone(timezone)).date().isoformat(),
     }
 
 
@@ -160,10 +175,12 @@ def create_booking(data: dict[str, Any], slug: str) -> ResponseReturnValue:
         "id": booking.id,
         "start": _iso(booking.start_at, timezone),
         "end": _iso(booking.end_at, timezone),
+        "timezone": timezone,
         "status": booking.status,
         "host": {"name": booking.host.name},
         "manage_token": token,
         "manage_url": _manage_url(token),
+        "calendar": _calendar(booking, token),
     }
 
 
@@ -194,7 +211,16 @@ def create_request(data: dict[str, Any], slug: str) -> ResponseReturnValue:
     return {"id": record.id, "status": "received"}
 
 
-def _managed(booking: Booking) -> dict[str, Any]:
+def _calendar(booking: Booking, token: str) -> dict[str, Any]:
+    """The booking's calendar file and add-to-calendar links (issue 8.6)."""
+    base = g.get("site_base") or current_app.config["RENDEZVOUS_BASE_URL"]
+    return {
+        "ics_url": f"{base}/api/v1/public/bookings/{token}.ics",
+        **outbox.add_to_calendar_links(get_session(), booking),
+    }
+
+
+def _managed(booking: Booking, token: str) -> dict[str, Any]:
     g.public_account = booking.link.owner.account
     tz = booking.timezone
     return {
@@ -213,7 +239,34 @@ def _managed(booking: Booking) -> dict[str, Any]:
         },
         "location": booking.link.location,
         "video_link": booking.link.video_link,
+        "calendar": _calendar(booking, token),
     }
+
+
+@blp.route("/bookings/<token>.ics", endpoint="calendar_file", methods=["GET"])
+@blp.doc(
+    responses={
+        "200": {
+            "description": "the booking's iCalendar file: the emails' UID and SEQUENCE, "
+            "METHOD:REQUEST, or METHOD:CANCEL once cancelled",
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+        },
+        "404": {"$ref": "#/components/responses/DEFAULT_ERROR"},
+    }
+)
+def booking_calendar_file(token: str) -> Response:
+    """The booking's calendar file (SPEC §10): one event, the one the emails made.
+
+    :raise 404: unknown token.
+    """
+    session = get_session()
+    booking = bookings.get_by_token(session, token)
+    g.public_account = booking.link.owner.account
+    body = outbox.calendar_file(session, booking, now=utcnow())
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'attachment; filename="meeting.ics"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blp.route("/bookings/<token>", endpoint="booking", methods=["GET"])
@@ -223,20 +276,26 @@ def managed_booking(token: str) -> dict[str, Any]:
 
     :raise 404: unknown token.
     """
-    return _managed(bookings.get_by_token(get_session(), token))
+    return _managed(bookings.get_by_token(get_session(), token), token)
 
 
 @blp.route("/bookings/<token>/cancel", endpoint="cancel", methods=["POST"])
 @limiter.limit(_booking_limit)
+@blp.arguments(CancelSchema, required=False)
 @blp.response(200, ManagedBookingSchema)
-def cancel_booking(token: str) -> dict[str, Any]:
-    """Cancel; the time is free again.
+@blp.alt_response(404, description="not_found: no booking has this manage token")
+@blp.alt_response(409, description="booking_cancelled or booking_started")
+def cancel_booking(data: dict[str, Any], token: str) -> dict[str, Any]:
+    """Cancel; the time is free again. The optional reason reaches the host.
 
     :raise 404: unknown token.
     :raise 409: already cancelled, or already started.
+    :raise 422: a reason over 500 characters.
     """
     session = get_session()
-    return _managed(bookings.cancel(session, bookings.get_by_token(session, token)))
+    booking = bookings.get_by_token(session, token)
+    cancelled = bookings.cancel(session, booking, actor="visitor", reason=data["reason"])
+    return _managed(cancelled, token)
 
 
 @blp.route("/bookings/<token>/reschedule", endpoint="reschedule", methods=["POST"])
@@ -248,8 +307,16 @@ def reschedule_booking(data: dict[str, Any], token: str) -> dict[str, Any]:
 
     :raise 404: unknown token.
     :raise 409: the new time is taken, or the booking is cancelled or past.
-    :raise 422: a start the link doesn't offer.
+    :raise 422: a start the link doesn't offer, or a reason over 500 characters.
     """
     session = get_session()
     booking = bookings.get_by_token(session, token)
-    return _managed(bookings.reschedule(session, booking, data["start"], manage_token=token))
+    moved = bookings.reschedule(
+        session,
+        booking,
+        data["start"],
+        manage_token=token,
+        actor="visitor",
+        reason=data["reason"],
+    )
+    return _managed(moved, token)

@@ -7,12 +7,15 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from server.bookings.services import MAX_REASON_LENGTH
 from server.fields import AwareDateTime, TimeZoneName
 from server.links.schemas import MAX_WINDOW_DAYS
 
 __all__ = [
     "BookingCreatedSchema",
     "BookingRequestSchema",
+    "CalendarLinksSchema",
+    "CancelSchema",
     "ManagedBookingSchema",
     "MeetingRequestCreatedSchema",
     "MeetingRequestSchema",
@@ -41,10 +44,35 @@ class SlotsQuerySchema(Schema):
                 raise ValidationError("Ask for at most 10 weeks at a time.", "end")
 
 
+class ZoneLabelSchema(Schema):
+    name = fields.String(metadata={"description": "IANA zone name, e.g. America/Vancouver"})
+    offset = fields.String(
+        metadata={"description": "the zone's UTC offset as the menu shows it: GMT−8, GMT+5:45, GMT"}
+    )
+    offset_minutes = fields.Integer(metadata={"description": "the same offset in minutes"})
+
+
 class SlotsSchema(Schema):
     timezone = fields.String()
     duration = fields.Integer()
-    slots = fields.List(fields.String(), metadata={"description": "ISO 8601 starts with offset"})
+    slots = fields.List(
+        fields.String(),
+        metadata={
+            "description": "ISO 8601 starts with the offset of `timezone` by the server's tzdata; "
+            "clients show these wall times as they are (SPEC E5)"
+        },
+    )
+    timezones = fields.List(
+        fields.Nested(ZoneLabelSchema),
+        metadata={
+            "description": "the zone menu (common zones, `timezone` and the link's zone), by "
+            "offset then name, each labelled with its offset at the start of the period asked "
+            "(or now, when later), by the server's tzdata"
+        },
+    )
+    today = fields.String(
+        metadata={"description": "today's date in `timezone` (YYYY-MM-DD), by the server's clock"}
+    )
 
 
 class BrandingSchema(Schema):
@@ -71,7 +99,13 @@ class PublicLinkSchema(Schema):
     timezone = fields.String()
     branding = fields.Nested(BrandingSchema)
     form = fields.List(fields.Dict())
-    consent = fields.Dict()
+    consent = fields.Dict(
+        metadata={
+            "description": "L9: enabled, mode, subscription_types, processing_text, "
+            "privacy_text (the host's Markdown) and notice_html (it rendered: escaped text, "
+            "links to http(s)/mailto and emphasis only; insert as it is)"
+        }
+    )
     mode = fields.String(metadata={"description": "'book', or 'request' when calendars fail"})
     strings = fields.Dict(
         keys=fields.String(),
@@ -106,18 +140,28 @@ class BookingRequestSchema(Schema):
             raise ValidationError("This field is required.")
 
 
+class CalendarLinksSchema(Schema):
+    ics_url = fields.String(
+        metadata={"description": "the booking's .ics: the emails' UID and SEQUENCE"}
+    )
+    google_url = fields.String(allow_none=True, metadata={"description": "null once cancelled"})
+    outlook_url = fields.String(allow_none=True, metadata={"description": "null once cancelled"})
+
+
 class HostNameSchema(Schema):
     name = fields.String()
 
 
 class BookingCreatedSchema(Schema):
     id = fields.Integer()
-    start = fields.String()
-    end = fields.String()
+    start = fields.String(metadata={"description": "ISO 8601 with the offset of `timezone`"})
+    end = fields.String(metadata={"description": "ISO 8601 with the offset of `timezone`"})
+    timezone = fields.String(metadata={"description": "the zone the visitor booked in"})
     status = fields.String()
     host = fields.Nested(HostNameSchema)
     manage_token = fields.String()
     manage_url = fields.String()
+    calendar = fields.Nested(CalendarLinksSchema)
 
 
 class MeetingRequestSchema(Schema):
@@ -145,19 +189,33 @@ class MeetingRequestCreatedSchema(Schema):
     status = fields.String()
 
 
+def _reason() -> fields.String:
+    return fields.String(
+        load_default="",
+        validate=validate.Length(max=MAX_REASON_LENGTH),
+        metadata={"description": "optional, why (the other side reads it in their email)"},
+    )
+
+
+class CancelSchema(Schema):
+    reason = _reason()
+
+
 class RescheduleSchema(Schema):
     start = AwareDateTime(required=True)
+    reason = _reason()
 
 
 class ManagedBookingSchema(Schema):
     id = fields.Integer()
-    start = fields.String()
-    end = fields.String()
+    start = fields.String(metadata={"description": "ISO 8601 with the offset of `timezone`"})
+    end = fields.String(metadata={"description": "ISO 8601 with the offset of `timezone`"})
     status = fields.String()
     duration = fields.Integer()
-    timezone = fields.String()
+    timezone = fields.String(metadata={"description": "the zone the visitor booked in"})
     host = fields.Nested(HostNameSchema)
     link = fields.Dict()
     contact = fields.Dict()
     location = fields.String(allow_none=True)
     video_link = fields.String(allow_none=True)
+    calendar = fields.Nested(CalendarLinksSchema)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -108,8 +108,9 @@ def test_a_start_outside_hours_is_refused_with_422(client, make_link):
 def test_a_start_in_the_past_is_refused(client, make_link):
     link = make_link()
     response = book(client, link, "2020-01-06T09:00:00+01:00")
-    assert response.status_code in (409, 422)
-    assert response.json["error"]["code"] in ("slot_unavailable", "validation_error")
+    assert response.status_code == 422  # never offered: outside the window (SPEC 10, 11.2)
+    assert response.json["error"]["code"] == "validation_error"
+    assert "start" in response.json["error"]["fields"]
 
 
 @pytest.mark.parametrize(
@@ -274,3 +275,176 @@ def test_utm_parameters_are_kept_with_the_booking(client, make_link, host):
     assert client.get("/api/v1/bookings", headers=host.headers).json[0]["utm"] == {
         "utm_source": "newsletter"
     }
+
+
+# -- the calendar file and add-to-calendar links (SPEC §10) ----------------------------------
+
+
+def test_an_unknown_tokens_calendar_file_is_404_in_the_error_shape(client):
+    response = client.get("/api/v1/public/bookings/not-a-token.ics")
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
+
+
+def test_the_calendar_file_is_served_as_text_calendar(client, make_link):
+    link = make_link()
+    token = book(client, link, first_slot(client, link)[0]).json["manage_token"]
+    response = client.get(f"/api/v1/public/bookings/{token}.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    assert response.get_data(as_text=True).startswith("BEGIN:VCALENDAR")
+
+
+def test_the_booking_carries_google_and_outlook_links_in_utc(client, make_link):
+    from urllib.parse import parse_qs, urlsplit
+
+    link = make_link(title="Intro call", location="Room 4")
+    created = book(client, link, first_slot(client, link)[0]).json
+    start = datetime.fromisoformat(created["start"]).astimezone(UTC)
+    end = start + timedelta(minutes=30)
+    links = client.get(f"/api/v1/public/bookings/{created['manage_token']}").json["calendar"]
+    assert links == created["calendar"]
+    assert links["ics_url"].endswith(f"/api/v1/public/bookings/{created['manage_token']}.ics")
+    google = urlsplit(links["google_url"])
+    assert f"{google.scheme}://{google.netloc}{google.path}" == (
+        "https://calendar.google.com/calendar/render"
+    )
+    query = parse_qs(google.query)
+    assert query["action"] == ["TEMPLATE"]
+    assert query["text"] == ["Intro call with Alice Martin"]
+    assert query["dates"] == [f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}"]
+    assert query["location"] == ["Room 4"]
+    outlook = urlsplit(links["outlook_url"])
+    assert f"{outlook.scheme}://{outlook.netloc}{outlook.path}" == (
+        "https://outlook.live.com/calendar/0/deeplink/compose"
+    )
+    query = parse_qs(outlook.query)
+    assert query["subject"] == ["Intro call with Alice Martin"]
+    assert query["startdt"] == [f"{start:%Y-%m-%dT%H:%M:%SZ}"]
+    assert query["enddt"] == [f"{end:%Y-%m-%dT%H:%M:%SZ}"]
+    assert query["location"] == ["Room 4"]
+
+
+def test_a_cancelled_booking_offers_no_add_to_calendar_links(client, make_link):
+    link = make_link()
+    token = book(client, link, first_slot(client, link)[0]).json["manage_token"]
+    cancelled = client.post(f"/api/v1/public/bookings/{token}/cancel").json
+    assert cancelled["calendar"]["google_url"] is None
+    assert cancelled["calendar"]["outlook_url"] is None
+
+
+# -- who cancelled or moved it, and why (issue 8.9) -------------------------------------------
+
+
+def test_the_visitors_cancel_reason_is_recorded_with_who_and_when(client, make_link, host, now):
+    link = make_link()
+    created = book(client, link, first_slot(client, link)[0]).json
+    response = client.post(
+        f"/api/v1/public/bookings/{created['manage_token']}/cancel",
+        json={"reason": "  Something came up.  "},
+    )
+    assert response.status_code == 200, response.json
+    hosted = client.get(f"/api/v1/bookings/{created['id']}", headers=host.headers).json
+    [change] = hosted["changes"]
+    assert change["kind"] == "cancelled"
+    assert change["actor"] == "visitor"
+    assert change["actor_name"] == "Ada Lovelace"
+    assert change["reason"] == "Something came up."
+    assert abs(datetime.fromisoformat(change["at"]) - now) < timedelta(minutes=1)
+
+
+def test_a_cancel_reason_over_500_characters_is_422_and_cancels_nothing(client, make_link):
+    link = make_link()
+    token = book(client, link, first_slot(client, link)[0]).json["manage_token"]
+    response = client.post(f"/api/v1/public/bookings/{token}/cancel", json={"reason": "x" * 501})
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "validation_error"
+    assert "reason" in response.json["error"]["fields"]
+    assert client.get(f"/api/v1/public/bookings/{token}").json["status"] == "confirmed"
+
+
+def test_a_reschedule_reason_over_500_characters_is_422_and_moves_nothing(client, make_link):
+    link = make_link()
+    offered = first_slot(client, link)
+    token = book(client, link, offered[0]).json["manage_token"]
+    response = client.post(
+        f"/api/v1/public/bookings/{token}/reschedule",
+        json={"start": offered[2], "reason": "x" * 501},
+    )
+    assert response.status_code == 422
+    assert "reason" in response.json["error"]["fields"]
+    assert client.get(f"/api/v1/public/bookings/{token}").json["start"] == offered[0]
+
+
+def test_the_visitors_reschedule_is_recorded_with_the_old_time_and_reason(client, make_link, host):
+    link = make_link()
+    offered = first_slot(client, link)
+    created = book(client, link, offered[0]).json
+    response = client.post(
+        f"/api/v1/public/bookings/{created['manage_token']}/reschedule",
+        json={"start": offered[2], "reason": "Train is late"},
+    )
+    assert response.status_code == 200, response.json
+    hosted = client.get(f"/api/v1/bookings/{created['id']}", headers=host.headers).json
+    [change] = hosted["changes"]
+    assert (change["kind"], change["actor"], change["reason"]) == (
+        "rescheduled",
+        "visitor",
+        "Train is late",
+    )
+    assert datetime.fromisoformat(change["previous_start"]) == datetime.fromisoformat(offered[0])
+    assert datetime.fromisoformat(change["previous_end"]) == datetime.fromisoformat(
+        offered[0]
+    ) + timedelta(minutes=30)
+
+
+def test_the_host_cancels_through_the_host_api_with_a_reason(client, make_link, host):
+    link = make_link()
+    created = book(client, link, first_slot(client, link)[0]).json
+    response = client.post(
+        f"/api/v1/bookings/{created['id']}/cancel",
+        json={"reason": "Out sick"},
+        headers=host.headers,
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "cancelled"
+    [change] = response.json["changes"]
+    assert (change["actor"], change["actor_name"], change["reason"]) == (
+        "host",
+        "Alice Martin",
+        "Out sick",
+    )
+
+
+def test_the_host_api_cancel_of_another_accounts_booking_is_404(client, make_link, make_host):
+    link = make_link()
+    created = book(client, link, first_slot(client, link)[0]).json
+    stranger = make_host()
+    response = client.post(
+        f"/api/v1/bookings/{created['id']}/cancel", json={}, headers=stranger.headers
+    )
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
+
+
+def test_the_contacts_timeline_in_the_host_api_shows_who_moved_and_cancelled_and_why(
+    client, make_link, host
+):
+    link = make_link()
+    offered = first_slot(client, link)
+    created = book(client, link, offered[0]).json
+    token = created["manage_token"]
+    client.post(f"/api/v1/public/bookings/{token}/reschedule", json={"start": offered[2]})
+    client.post(
+        f"/api/v1/bookings/{created['id']}/cancel",
+        json={"reason": "Double-booked"},
+        headers=host.headers,
+    )
+    [contact] = client.get("/api/v1/contacts", headers=host.headers).json
+    record = client.get(f"/api/v1/contacts/{contact['id']}", headers=host.headers).json
+    [item] = [i for i in record["timeline"] if i["kind"] == "booking"]
+    assert item["status"] == "cancelled"
+    assert [(c["kind"], c["actor"], c["reason"]) for c in item["changes"]] == [
+        ("rescheduled", "visitor", ""),
+        ("cancelled", "host", "Double-booked"),
+    ]

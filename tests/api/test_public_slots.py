@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import next_weekday
+from tests.conftest import next_weekday, today
 
 pytestmark = pytest.mark.db
 
@@ -77,6 +77,7 @@ def test_new_york_hours_stay_at_9_local_across_the_2027_spring_change(client, ma
     assert firsts == {date(2027, 3, 12): "09:00", date(2027, 3, 15): "09:00"}
 
 
+@pytest.mark.now("2027-01-01T09:00:00+00:00")
 def test_days_are_chosen_by_the_visitors_local_date(client, make_link):
     # Hours 09:00–10:00 in New York are 23:00–00:00 in Tokyo, the same calendar day there
     # (JST = EST + 14h), so asking for one Tokyo date gives that New York morning...
@@ -108,7 +109,7 @@ def test_a_second_duration_gives_its_own_grid(client, make_link):
 
 def test_window_limits_which_days_are_offered(client, make_link):
     link = make_link(window={"rolling_weeks": 1})
-    far = date.today() + timedelta(weeks=3)  # noqa: DTZ011
+    far = today() + timedelta(weeks=3)
     response = slots(client, link, start=far, end=far + timedelta(days=6), timezone="Europe/Paris")
     assert response.status_code == 200
     assert response.json["slots"] == []

@@ -6,8 +6,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from server.availability.engine import free_slots, local_day_range
-from server.availability.intervals import Interval
+from server.availability.intervals import Interval, Meeting
 from server.availability.rules import SlotRules, Window
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -90,3 +92,49 @@ def test_busy_time_given_in_another_zone_is_compared_as_an_instant() -> None:
     # New York is already on summer time (UTC-4) and Paris not yet (UTC+1): 05:00 is 10:00.
     taken = [busy(datetime(2027, 3, 15, 5, tzinfo=new_york), 30)]
     assert "10:00" not in local_slots(rules(), taken)
+
+
+def booked(start: datetime, minutes: int, before: int = 0, after: int = 0) -> Meeting:
+    return Meeting(start, start + timedelta(minutes=minutes), before, after)
+
+
+def test_a_booked_meetings_after_buffer_keeps_a_link_without_buffers_out() -> None:
+    slots = local_slots(rules(), [booked(local(13), 30, after=30)])
+    assert "13:30" not in slots and "14:00" in slots
+
+
+def test_a_booked_meetings_before_buffer_keeps_a_link_without_buffers_out() -> None:
+    slots = local_slots(rules(), [booked(local(14), 30, before=30)])
+    assert "13:00" in slots and "13:30" not in slots
+
+
+def test_a_booked_meetings_after_buffer_ends_where_the_next_meeting_may_start() -> None:
+    link = rules(duration_minutes=60, slot_interval_minutes=15)
+    slots = local_slots(link, [booked(local(13), 30, after=15)])
+    assert "13:30" not in slots and "13:45" in slots
+
+
+def test_buffers_may_overlap_each_other_but_never_a_meeting() -> None:
+    # The seed's example: a 13:00–13:30 meeting and a 30-minute buffer on both sides.
+    link = rules(buffer_before_minutes=30, buffer_after_minutes=30, slot_interval_minutes=15)
+    slots = local_slots(link, [booked(local(13), 30, before=30, after=30)])
+    assert [s for s in slots if s > "13:00"][0] == "14:00"
+    assert [s for s in slots if s < "13:00"][-1] == "12:00"
+
+
+def test_a_booked_meetings_longer_buffer_wins_over_the_links_shorter_one() -> None:
+    link = rules(buffer_before_minutes=10, slot_interval_minutes=15)
+    slots = local_slots(link, [booked(local(13), 30, after=45)])
+    assert [s for s in slots if s > "13:00"][0] == "14:15"
+
+
+def test_busy_time_that_is_not_a_booking_keeps_no_buffers() -> None:
+    slots = local_slots(rules(), [busy(local(13), 30)])
+    assert "13:30" in slots
+
+
+def test_a_meeting_refuses_negative_buffers_and_no_length() -> None:
+    with pytest.raises(ValueError, match="negative"):
+        booked(local(13), 30, after=-5)
+    with pytest.raises(ValueError, match="lasts"):
+        booked(local(13), 0)

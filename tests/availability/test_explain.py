@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from server.availability.engine import Reason, explain, is_bookable
-from server.availability.intervals import Interval
+from server.availability.intervals import Interval, Meeting
 from server.availability.rules import SlotRules, Window
 
 MONDAY = date(2027, 3, 15)
@@ -74,3 +74,8 @@ def test_reasons_are_strings_with_a_message_for_people() -> None:
         Reason.OFF_GRID.message == "not a candidate start: outside hours or off the increment grid"
     )
     assert all(reason.message for reason in Reason)
+
+
+def test_a_start_inside_the_buffer_a_booked_meeting_keeps_is_a_buffer_reason() -> None:
+    booked = Meeting(at(10), at(10, 30), buffer_before_minutes=0, buffer_after_minutes=30)
+    assert explain(rules(buffer_after_minutes=0), [booked], NOW, at(10, 30)) == [Reason.BUFFER]

@@ -21,7 +21,7 @@ from server.availability.engine import (
     local_day_range,
     team_slots,
 )
-from server.availability.intervals import Interval
+from server.availability.intervals import Interval, Meeting
 from server.availability.rules import DailyHours, SlotRules, Window
 
 ZONES = (
@@ -107,15 +107,24 @@ def scenarios(draw: st.DrawFn) -> tuple[SlotRules, datetime, datetime, datetime,
     return rules, now, range_start, range_end, first
 
 
+BUFFERS = st.sampled_from([0, 5, 10, 15, 30, 60])
+
+
 @st.composite
 def busy_lists(draw: st.DrawFn, around: datetime) -> list[Interval]:
-    """Up to 12 busy intervals (some empty) near ``around``, in assorted zones."""
-    busy = []
+    """Up to 12 busy intervals near ``around``, in assorted zones: calendar-style busy time
+    (some empty) and booked meetings keeping buffers of their own."""
+    busy: list[Interval] = []
     for _ in range(draw(st.integers(0, 12))):
         start = around + timedelta(minutes=5 * draw(st.integers(-300, 1200)))
-        length = timedelta(minutes=5 * draw(st.integers(0, 48)))
         zone = ZoneInfo(draw(st.sampled_from(VISITOR_ZONES)))
-        busy.append(Interval(start.astimezone(zone), (start + length).astimezone(zone)))
+        if draw(st.booleans()):
+            end = start + timedelta(minutes=5 * draw(st.integers(1, 48)))
+            before, after = draw(BUFFERS), draw(BUFFERS)
+            busy.append(Meeting(start.astimezone(zone), end.astimezone(zone), before, after))
+        else:
+            end = start + timedelta(minutes=5 * draw(st.integers(0, 48)))
+            busy.append(Interval(start.astimezone(zone), end.astimezone(zone)))
     return busy
 
 
@@ -129,22 +138,21 @@ def wall(moment: datetime, zone: ZoneInfo) -> datetime:
 
 
 def fits_hours(rules: SlotRules, start: datetime) -> bool:
-    """The oracle: ``start`` is the first reading of a wall time on the increment grid of one
-    of its local day's intervals, and the clock reads before the interval's end during every
-    minute of the meeting."""
+    """The oracle: ``start`` reads a wall time on the increment grid of one of its local day's
+    intervals (either reading, when the clock shows it twice), and the clock reads inside that
+    interval during every minute of the meeting."""
     zone = _zone(rules.timezone)
-    local = start.astimezone(zone)
-    if local.fold or local.second or local.microsecond:
+    local = wall(start, zone)
+    if local.second or local.microsecond:
         return False
     day, step = local.date(), rules.increment_minutes
-    minute_of_day = local.hour * 60 + local.minute
     for opens, closes in rules.hours_on(day):
-        offset = minute_of_day - (opens.hour * 60 + opens.minute)
-        if offset < 0 or offset % step:
-            continue
+        begin = datetime.combine(day, opens)
         end = datetime.combine(day + timedelta(days=1) if closes == time(0) else day, closes)
+        if not begin <= local < end or (local - begin) % timedelta(minutes=step):
+            continue
         minutes = range(rules.duration_minutes)
-        if all(wall(start + m * MINUTE, zone) < end for m in minutes):
+        if all(begin <= wall(start + m * MINUTE, zone) < end for m in minutes):
             return True
     return False
 
@@ -156,10 +164,37 @@ def brute_force_candidates(
     return [s for s in (range_start + m * MINUTE for m in range(minutes)) if fits_hours(rules, s)]
 
 
+def clashes(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
+    return a_start < a_end and b_start < b_end and a_start < b_end and b_start < a_end
+
+
 def padded_overlaps_busy(rules: SlotRules, start: datetime, busy: list[Interval]) -> bool:
+    """The meeting with its own buffers overlaps busy time, booked meetings included."""
     padded_start = start - timedelta(minutes=rules.buffer_before_minutes)
     padded_end = start + timedelta(minutes=rules.duration_minutes + rules.buffer_after_minutes)
-    return any(b.start < padded_end and padded_start < b.end and b.start < b.end for b in busy)
+    return any(clashes(padded_start, padded_end, b.start, b.end) for b in busy)
+
+
+def sits_in_kept_buffers(rules: SlotRules, start: datetime, busy: list[Interval]) -> bool:
+    """The meeting itself overlaps a booked meeting padded with the buffers that one keeps."""
+    end = start + timedelta(minutes=rules.duration_minutes)
+    return any(
+        clashes(
+            start,
+            end,
+            b.start - timedelta(minutes=b.buffer_before_minutes),
+            b.end + timedelta(minutes=b.buffer_after_minutes),
+        )
+        for b in busy
+        if isinstance(b, Meeting)
+    )
+
+
+def allowed(rules: SlotRules, start: datetime, busy: list[Interval]) -> bool:
+    """SPEC §11.2 for one host, read literally."""
+    return not padded_overlaps_busy(rules, start, busy) and not sits_in_kept_buffers(
+        rules, start, busy
+    )
 
 
 @PROPERTY
@@ -182,6 +217,26 @@ def test_free_slots_are_sorted_unique_utc_candidates_clear_of_busy_time(data, sc
     assert set(slots) <= set(candidate_starts(rules, range_start, range_end))
     assert not any(padded_overlaps_busy(rules, s, busy) for s in slots)
     assert all(fits_hours(rules, s) for s in slots)
+
+
+@PROPERTY
+@given(st.data(), scenarios())
+def test_no_offered_slot_sits_in_the_buffers_a_booked_meeting_keeps(data, scenario) -> None:
+    rules, now, range_start, range_end, _ = scenario
+    busy = data.draw(busy_lists(range_start))
+    slots = free_slots(rules, busy, now, range_start, range_end)
+    assert not any(sits_in_kept_buffers(rules, s, busy) for s in slots)
+
+
+@PROPERTY
+@given(st.data(), scenarios())
+def test_every_start_the_buffer_rule_allows_is_offered(data, scenario) -> None:
+    rules, now, range_start, range_end, _ = scenario
+    busy = data.draw(busy_lists(range_start))
+    open_starts = free_slots(rules, [], now, range_start, range_end)
+    assert free_slots(rules, busy, now, range_start, range_end) == [
+        s for s in open_starts if allowed(rules, s, busy)
+    ]
 
 
 @PROPERTY

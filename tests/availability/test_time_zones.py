@@ -69,22 +69,132 @@ def test_hours_ending_inside_the_gap_end_at_the_jump() -> None:
     assert starts_on(link, date(2027, 3, 14)) == [utc(2027, 3, 14, 6), utc(2027, 3, 14, 6, 30)]
 
 
-def test_fall_back_day_offers_the_repeated_hour_once() -> None:
-    link = rules(weekly_hours={6: ((time(0), time(3)),)}, duration_minutes=30)
-    # 01:00–01:59 happens twice on 2027-11-07: starts are the first (EDT) 01:00 and 01:30.
+def test_fall_back_day_offers_both_instants_of_each_repeated_grid_time() -> None:
+    link = rules(weekly_hours={6: ((time(0, 30), time(3)),)}, duration_minutes=30)
+    # 01:00–01:59 happens twice on 2027-11-07 (EDT, then EST): seven starts, not five.
     assert starts_on(link, date(2027, 11, 7)) == [
-        utc(2027, 11, 7, 4),  # 00:00 EDT
-        utc(2027, 11, 7, 4, 30),
+        utc(2027, 11, 7, 4, 30),  # 00:30 EDT
         utc(2027, 11, 7, 5),  # 01:00 EDT
         utc(2027, 11, 7, 5, 30),  # 01:30 EDT
+        utc(2027, 11, 7, 6),  # 01:00 EST
+        utc(2027, 11, 7, 6, 30),  # 01:30 EST
         utc(2027, 11, 7, 7),  # 02:00 EST
-        utc(2027, 11, 7, 7, 30),
+        utc(2027, 11, 7, 7, 30),  # 02:30 EST, ends at 03:00
     ]
 
 
-def test_hours_ending_in_the_repeated_hour_end_at_its_first_occurrence() -> None:
+def test_fall_back_starts_read_the_same_wall_time_with_two_offsets() -> None:
+    link = rules(weekly_hours={6: ((time(0, 30), time(3)),)}, duration_minutes=30)
+    zone = ZoneInfo(NEW_YORK)
+    local = [s.astimezone(zone).isoformat() for s in starts_on(link, date(2027, 11, 7))]
+    assert local[1] == "2027-11-07T01:00:00-04:00"
+    assert local[3] == "2027-11-07T01:00:00-05:00"
+
+
+def test_hours_ending_in_the_repeated_hour_end_at_its_second_occurrence() -> None:
     link = rules(weekly_hours={6: ((time(0), time(1, 30)),)}, duration_minutes=30)
-    assert starts_on(link, date(2027, 11, 7))[-1] == utc(2027, 11, 7, 5)  # ends 01:30 EDT
+    # The wall grid is 00:00, 00:30, 01:00; 01:00 is read twice and both meetings are over
+    # by the time the clock reads 01:30 for the last time (06:30 UTC).
+    assert starts_on(link, date(2027, 11, 7)) == [
+        utc(2027, 11, 7, 4),
+        utc(2027, 11, 7, 4, 30),
+        utc(2027, 11, 7, 5),  # 01:00 EDT
+        utc(2027, 11, 7, 6),  # 01:00 EST
+    ]
+
+
+def test_a_meeting_is_offered_only_while_the_clock_reads_inside_the_hours() -> None:
+    link = rules(
+        weekly_hours={6: ((time(0), time(1, 30)),)}, duration_minutes=60, slot_interval_minutes=30
+    )
+    # 01:00 EDT would run while the clock reads 01:30–01:59 EDT, past the closing; 01:00 EST
+    # would end at 02:00 EST.
+    assert starts_on(link, date(2027, 11, 7)) == [utc(2027, 11, 7, 4), utc(2027, 11, 7, 4, 30)]
+
+
+def test_hours_closing_where_the_repeated_hour_begins_close_at_its_first_reading() -> None:
+    link = rules(
+        weekly_hours={6: ((time(0), time(1)),)}, duration_minutes=60, slot_interval_minutes=30
+    )
+    # The clock reads 01:00 again at 06:00 UTC, but after 01:59 EDT: the hours were over.
+    assert starts_on(link, date(2027, 11, 7)) == [utc(2027, 11, 7, 4)]
+
+
+def test_havana_hours_until_midnight_end_at_the_first_midnight() -> None:
+    link = rules(
+        timezone="America/Havana",
+        weekly_hours={5: ((time(22), time(0)),)},
+        duration_minutes=60,
+        slot_interval_minutes=30,
+    )
+    # Saturday 2027-11-06 ends at 04:00 UTC, though the clock reads 00:00 again an hour later.
+    assert starts_on(link, date(2027, 11, 6)) == [
+        utc(2027, 11, 7, 2),
+        utc(2027, 11, 7, 2, 30),
+        utc(2027, 11, 7, 3),  # 23:00 CDT, ends at midnight
+    ]
+
+
+def test_hours_opening_in_the_repeated_hour_open_at_its_first_occurrence() -> None:
+    link = rules(weekly_hours={6: ((time(1, 30), time(2, 30)),)}, duration_minutes=30)
+    assert starts_on(link, date(2027, 11, 7)) == [
+        utc(2027, 11, 7, 5, 30),  # 01:30 EDT
+        utc(2027, 11, 7, 6, 30),  # 01:30 EST
+        utc(2027, 11, 7, 7),  # 02:00 EST
+    ]
+
+
+def test_fall_back_meetings_must_end_by_the_intervals_real_end() -> None:
+    link = rules(
+        weekly_hours={6: ((time(0, 30), time(3)),)}, duration_minutes=90, slot_interval_minutes=30
+    )
+    # Real time runs 04:30–08:00 UTC: the last 90-minute start is 01:30 EST, not 02:00.
+    assert starts_on(link, date(2027, 11, 7)) == [
+        utc(2027, 11, 7, 4, 30),
+        utc(2027, 11, 7, 5),
+        utc(2027, 11, 7, 5, 30),
+        utc(2027, 11, 7, 6),  # 01:00 EST
+        utc(2027, 11, 7, 6, 30),  # 01:30 EST, ends at 03:00
+    ]
+
+
+def test_lord_howe_fall_back_offers_both_half_hours_read_twice() -> None:
+    link = rules(
+        timezone="Australia/Lord_Howe", weekly_hours={6: ((time(1), time(3)),)}, duration_minutes=30
+    )
+    zone = ZoneInfo("Australia/Lord_Howe")
+    # On 2027-04-04 the clock goes from 01:59 (+11:00) back to 01:30 (+10:30).
+    starts = starts_on(link, date(2027, 4, 4))
+    assert [s.astimezone(zone).isoformat()[11:] for s in starts] == [
+        "01:00:00+11:00",
+        "01:30:00+11:00",
+        "01:30:00+10:30",
+        "02:00:00+10:30",
+        "02:30:00+10:30",
+    ]
+
+
+def test_havana_fall_back_at_midnight_offers_both_midnights() -> None:
+    link = rules(
+        timezone="America/Havana", weekly_hours={6: ((time(0), time(2)),)}, duration_minutes=30
+    )
+    zone = ZoneInfo("America/Havana")
+    # On 2027-11-07 the clock goes from 00:59 (-04:00) back to 00:00 (-05:00).
+    starts = starts_on(link, date(2027, 11, 7))
+    assert [s.astimezone(zone).isoformat()[11:] for s in starts] == [
+        "00:00:00-04:00",
+        "00:30:00-04:00",
+        "00:00:00-05:00",
+        "00:30:00-05:00",
+        "01:00:00-05:00",
+        "01:30:00-05:00",
+    ]
+
+
+def test_havana_fall_back_day_begins_at_its_first_midnight() -> None:
+    first, last = local_day_range(date(2027, 11, 7), date(2027, 11, 7), "America/Havana")
+    assert first == utc(2027, 11, 7, 4)
+    assert last == utc(2027, 11, 8, 5)
 
 
 def test_lord_howe_half_hour_switch_skips_only_half_an_hour() -> None:

@@ -42,7 +42,7 @@ def test_booking_end_to_end_on_the_hosted_page(page, live_app, make_live_link, l
     assert [b["contact"]["email"] for b in _bookings(live_app, live_host, link)] == [
         "hosted@example.com"
     ]
-    manage = page.locator(".rendezvous-embed a.rdv-link")
+    manage = page.locator(".rendezvous-embed").get_by_role("link", name="Reschedule or cancel")
     assert "/meetings/manage/" in manage.get_attribute("href")
 
 

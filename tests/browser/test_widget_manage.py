@@ -3,16 +3,17 @@ calendar, and cancels it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
+from server.clock import utcnow
 from tests.browser.widget_focus import focused
 
 
 def _book(live_app, link):
-    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    today = utcnow().astimezone(ZoneInfo("Europe/Paris")).date()
     slots = live_app.api(
         "GET",
         f"/api/v1/public/links/{link['slug']}/slots",

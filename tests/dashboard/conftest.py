@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from server.clock import utcnow
 from tests.conftest import Host
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -89,7 +91,7 @@ def db(app: Flask) -> Callable[[str], Any]:
 
 def first_slot(client: FlaskClient, link: dict[str, Any]) -> str:
     """The first bookable start of ``link`` in the next two weeks."""
-    today = date.today()  # noqa: DTZ011 - the slots API takes local dates
+    today = utcnow().astimezone(ZoneInfo("Europe/Paris")).date()  # the links' zone
     response = client.get(
         f"/api/v1/public/links/{link['slug']}/slots",
         query_string={"start": today.isoformat(), "end": (today + timedelta(days=13)).isoformat()},

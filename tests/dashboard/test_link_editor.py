@@ -156,6 +156,39 @@ def test_availability_with_intervals_copied_days_overrides_and_rules(
     ) == (1440, 10, 30, 15)
 
 
+def test_availability_buttons_post_back_to_the_section_they_change(signed_in, make_link):
+    """Without a script the browser comes back to ``#day-sun`` or ``#date-overrides``."""
+    link = make_link()
+    url = f"/app/links/{link['id']}/edit/availability"
+    form = availability_form({"sun": [("09:00", "12:00")]})
+    page = text(signed_in.post(url, {**form, "action": "add-hours:sun"}))
+    assert f'value="add-hours:sun" formaction="{url}#day-sun"' in page
+    assert f'value="copy-hours:sun" formaction="{url}#day-sun"' in page
+    assert f'value="remove-hours:sun:1" formaction="{url}#day-sun"' in page
+    assert f'value="add-override" formaction="{url}#date-overrides"' in page
+    assert 'id="day-sun"' in page and 'id="date-overrides"' in page
+    assert re.search(r'name="hours-sun-1-start"[^>]*data-focus', page)
+
+
+def test_an_availability_button_then_save_works_without_javascript(
+    signed_in, client, host, make_link
+):
+    link = make_link()
+    url = f"/app/links/{link['id']}/edit/availability"
+    form = availability_form({"sun": [("09:00", "12:00")]})
+    added = signed_in.post(f"{url}#day-sun", {**form, "action": "add-hours:sun"})
+    assert added.status_code == 200
+    assert 'name="hours-sun-1-start"' in text(added)
+    form.update({"hours-sun-1-start": "14:00", "hours-sun-1-end": "15:00", "action": "save"})
+    saved = signed_in.post(url, form)
+    assert saved.status_code == 302
+    assert "#" not in saved.headers["Location"]
+    assert api_link(client, host, link["id"])["availability"]["sun"] == [
+        ["09:00", "12:00"],
+        ["14:00", "15:00"],
+    ]
+
+
 BAD_AVAILABILITY = {
     "end before start": ({"hours-mon-0-end": "08:00"}, "the end must come after the start"),
     "half an interval": ({"hours-mon-0-end": ""}, "Give a start and an end."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from server.accounts.models import Account, User
@@ -87,14 +88,33 @@ def test_overlapping_active_bookings_of_one_host_are_refused(seeded):
     session.rollback()
 
 
-def test_back_to_back_bookings_are_fine(seeded):
+def _held(session, link) -> list[tuple[datetime, datetime, bool]]:
+    rows = session.execute(
+        select(BookingHost.start_at, BookingHost.end_at, BookingHost.active)
+        .where(BookingHost.user_id == link.owner_id)
+        .order_by(BookingHost.start_at, BookingHost.booking_id)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_back_to_back_bookings_are_fine_but_a_minute_more_overlaps(seeded):
+    """``[start, end)`` is half-open: the guard refuses a one-minute overlap, not a touch."""
     session, link, contact = seeded
     _booking(session, link, contact, T0, token="a")
     _booking(session, link, contact, T0 + timedelta(minutes=30), token="b")
     session.commit()
+    with pytest.raises(IntegrityError):
+        _booking(session, link, contact, T0 + timedelta(minutes=59), token="c")
+    session.rollback()
+    half_hour = timedelta(minutes=30)
+    assert _held(session, link) == [
+        (T0, T0 + half_hour, True),
+        (T0 + half_hour, T0 + 2 * half_hour, True),
+    ]
 
 
 def test_a_cancelled_booking_no_longer_holds_its_time(seeded):
+    """Only active holds count: the freed time can be booked again, and then it's held again."""
     session, link, contact = seeded
     first = _booking(session, link, contact, T0, token="a")
     for held in first.attendees:
@@ -102,6 +122,11 @@ def test_a_cancelled_booking_no_longer_holds_its_time(seeded):
     session.commit()
     _booking(session, link, contact, T0, token="b")
     session.commit()
+    with pytest.raises(IntegrityError):
+        _booking(session, link, contact, T0, token="c")
+    session.rollback()
+    end = T0 + timedelta(minutes=30)
+    assert _held(session, link) == [(T0, end, False), (T0, end, True)]
 
 
 def test_times_come_back_as_aware_utc(seeded):

@@ -13,7 +13,7 @@ from icalendar import Calendar
 
 from server.i18n import LANGUAGES, catalog_messages
 from server.notifications import messages
-from server.notifications.facts import MeetingRequest, Person
+from server.notifications.facts import Change, MeetingRequest, Person
 from server.notifications.mime import to_mime
 from tests.notifications.factories import ADA, ALICE, STAMP, START, make_meeting
 
@@ -128,6 +128,45 @@ def test_cancellation_is_method_cancel_for_the_same_uid() -> None:
     assert (event["UID"], event["SEQUENCE"]) == ("booking-42@rendezvous.test", 2)
     assert notice.subject == "Cancelled: Discovery call for Analytical Engines"
     assert "http://rendezvous.test/meetings/alice/discovery" in notice.text
+
+
+def test_the_invitations_buttons_open_the_manage_page_on_their_step() -> None:
+    html = messages.invitation(make_meeting(), stamp=STAMP).html
+    assert 'href="http://rendezvous.test/meetings/manage/TOKEN?action=reschedule"' in html
+    assert 'href="http://rendezvous.test/meetings/manage/TOKEN?action=cancel"' in html
+
+
+def test_a_french_cancellation_says_in_french_who_cancelled_and_why() -> None:
+    change = Change("cancelled", "visitor", "Ada Lovelace", ADA.email, "Mon vol est décalé")
+    meeting = make_meeting(language="fr", locale="fr-FR", change=change)
+    notice = messages.cancellation(meeting, ALICE, stamp=STAMP)
+    assert "Ada Lovelace a annulé cette réunion." in notice.text
+    assert "Motif : Mon vol est décalé" in notice.text
+
+
+def test_the_host_who_moved_the_meeting_reads_you_and_the_visitor_reads_their_name() -> None:
+    change = Change("rescheduled", "host", "Alice Martin", ALICE.email, "A conflict came up")
+    meeting = make_meeting(change=change)
+    previous = START - timedelta(days=1)
+    to_host = messages.reschedule_notice(meeting, ALICE, previous_start=previous, stamp=STAMP)
+    to_visitor = messages.reschedule_notice(meeting, ADA, previous_start=previous, stamp=STAMP)
+    assert "You moved this meeting." in to_host.text
+    assert "Alice Martin moved this meeting." in to_visitor.text
+    assert "Reason: A conflict came up" in to_visitor.text
+
+
+def test_the_calendar_file_is_the_visitors_invitation_or_its_cancel() -> None:
+    meeting = make_meeting(sequence=3)
+    calendar, event = event_of(messages.calendar_file(meeting, cancelled=False, stamp=STAMP))
+    _, emailed = event_of(messages.invitation(meeting, stamp=STAMP).ics)
+    assert calendar["METHOD"] == "REQUEST"
+    assert (event["UID"], event["SEQUENCE"], event["SUMMARY"]) == (
+        emailed["UID"],
+        3,
+        emailed["SUMMARY"],
+    )
+    calendar, event = event_of(messages.calendar_file(meeting, cancelled=True, stamp=STAMP))
+    assert (calendar["METHOD"], event["STATUS"]) == ("CANCEL", "CANCELLED")
 
 
 @pytest.mark.parametrize("include", [True, False])

@@ -46,7 +46,9 @@ class Widget:
         self.utm = {k: v[:200] for k, v in strings_of(opt(options, "utm")).items() if k in UTM}
         self._ = translator(None)
         self.zone = dates.visitor_zone()
-        self.today = dates.today(self.zone)
+        self.today = dates.today(self.zone)  # the browser's guess, until the server says
+        self.zone_menu = None  # [{name, offset, offset_minutes}] as the server labelled them
+        self.zones_full = False
         self.cache = {}
         self.cfg = self.booking = self.moving = None
         self.day = self.focus_day = self.month = self.slots_error = self.view = None
@@ -229,7 +231,13 @@ class Widget:
         )
 
     def store(self, data, lo, hi):
+        """Keep the slots by the date their string carries; take the server's day and menu."""
         key = str(data["duration"]) + "|" + data["timezone"]
+        if data["timezone"] == self.zone:
+            self.today = data.get("today") or self.today
+            menu = data.get("timezones")
+            if menu and menu != self.zone_menu:
+                self.zone_menu, self.zones_full = menu, False
         c = self.cache.setdefault(key, {"days": {}, "ranges": [], "busy": set()})
         days = c["days"]
         for s in [s for s in days if lo <= s <= hi]:
@@ -355,6 +363,8 @@ class Widget:
             return
         calendar.render(self)
         times.render(self, focus_times)
+        if self.ready and not self.zones_full:  # new labels came with these slots
+            self.go("controls", "fill_zones")
         if not self.ready and self.days() is not None:
             self.ready = True
             self.emit("ready")

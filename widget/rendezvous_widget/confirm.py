@@ -1,17 +1,18 @@
-"""The confirmation screen: the details in the visitor's zone, an .ics file, the manage link."""
+"""The confirmation screen: the details in the visitor's zone, add-to-calendar links, the manage
+link."""
 
-from browser import window
-
+from . import dates
 from .dom import add, clear, h
 
 
 def details(w, b):
     """The booking as a definition list: what, when, zone, with whom, where."""
     _ = w._
+    zone = b.get("timezone") or w.zone  # the zone whose offsets the server wrote start and end in
     rows = [
         (_("What"), (b.get("link") or {}).get("title") or w.cfg.get("title")),
-        (_("When"), w.fm.when(b["start"], w.zone) + " – " + w.fm.time(b["end"], w.zone)),
-        (_("Time zone"), w.zone.replace("_", " ")),
+        (_("When"), span(w, b["start"], b["end"], zone)),
+        (_("Time zone"), zone.replace("_", " ")),
         (_("With"), (b.get("host") or {}).get("name")),
         (_("Where"), b.get("location") or w.cfg.get("location")),
     ]
@@ -21,6 +22,28 @@ def details(w, b):
         if v
     ]
     return h("dl", {"class": "rdv-details"}, cells)
+
+
+def repeats(w, instant, zone):
+    """Whether ``instant``'s wall time occurs twice that day in ``zone`` (SPEC §11.1), judged
+    from the day's offered times when the widget holds them for that zone."""
+    slots = w.slots_for(instant[:10]) if zone == w.zone else None
+    return dates.repeats(instant, zone, slots)
+
+
+def moment(w, instant, zone=None):
+    """The date and time, with the server's offset when the clock shows that time twice."""
+    return w.fm.when(instant, offset=repeats(w, instant, zone or w.zone))
+
+
+def span(w, start, end, zone):
+    """ "Sunday, November 7, 2027 at 1:00 AM GMT−5 – 1:30 AM": an end that the clock shows
+    twice carries its offset too, unless the start already said the same one."""
+    first = repeats(w, start, zone)
+    last = repeats(w, end, zone) and not (
+        first and dates.offset_minutes(end) == dates.offset_minutes(start)
+    )
+    return w.fm.when(start, offset=first) + " – " + w.fm.time(end, offset=last)
 
 
 def show(w, b, sent=None, heading=None):
@@ -49,15 +72,7 @@ def show(w, b, sent=None, heading=None):
         )
     add(body, details(w, b))
     url = b.get("manage_url")
-    actions = h(
-        "p",
-        {"class": "rdv-actions"},
-        h(
-            "a",
-            {"class": "rdv-btn", "href": ics_url(w, b), "download": "meeting.ics"},
-            _("Add to calendar"),
-        ),
-    )
+    actions = h("p", {"class": "rdv-actions"}, calendar_links(w, b))
     if url:
         add(
             actions,
@@ -71,47 +86,33 @@ def show(w, b, sent=None, heading=None):
     body.querySelector("h3").focus()
 
 
-def ics_url(w, b):
-    return "data:text/calendar;charset=utf-8," + window.encodeURIComponent(ics(w, b))
-
-
-def ics(w, b):
-    """A one-event iCalendar file (RFC 5545), times in UTC."""
-
-    def utc(instant):
-        return window.Date.new(instant).toISOString()[:19].replace("-", "").replace(":", "") + "Z"
-
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Rendezvous//Widget//EN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        "UID:rendezvous-" + str(b.get("id")),
-        "DTSTAMP:" + utc(window.Date.new().toISOString()),
-        "DTSTART:" + utc(b["start"]),
-        "DTEND:" + utc(b["end"]),
-        "SUMMARY:" + text((b.get("link") or {}).get("title") or w.cfg.get("title") or ""),
-    ]
-    where = b.get("location") or w.cfg.get("location")
-    if where:
-        lines.append("LOCATION:" + text(where))
-    if b.get("manage_url"):
-        lines.append("DESCRIPTION:" + text(w._("Reschedule or cancel") + ": " + b["manage_url"]))
-        lines.append("URL:" + b["manage_url"])
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return "\r\n".join(fold(x) for x in lines) + "\r\n"
-
-
-def text(s):
-    return s.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def fold(line):
-    """Lines of at most 75 octets: 60 characters is safe even for three-byte characters… mostly."""
-    out = line[:60]
-    rest = line[60:]
-    while rest:
-        out += "\r\n " + rest[:60]
-        rest = rest[60:]
+def calendar_links(w, b):
+    """The server's calendar file of the booking (the invitation's own event: same UID and
+    SEQUENCE, so importing it never makes a second one) and Google / Outlook links."""
+    _ = w._
+    links = b.get("calendar") or {}
+    out = []
+    if links.get("ics_url"):
+        out.append(
+            h(
+                "a",
+                {"class": "rdv-btn", "href": links["ics_url"], "download": "meeting.ics"},
+                _("Add to calendar"),
+            )
+        )
+    for key, label in (("google_url", _("Google")), ("outlook_url", _("Outlook"))):
+        if links.get(key):
+            out.append(
+                h(
+                    "a",
+                    {
+                        "class": "rdv-link rdv-cal",
+                        "href": links[key],
+                        "target": "_blank",
+                        "rel": "noopener",
+                        "aria-label": _("Add to {calendar}").replace("{calendar}", label),
+                    },
+                    label,
+                )
+            )
     return out

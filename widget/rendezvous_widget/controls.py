@@ -1,21 +1,8 @@
-"""What the pick view needs after the first paint: the zone list, the duration choice, the
+"""What the pick view needs after the first paint: the zone menu, the duration choice, the
 error panels, the Back button."""
 
 from . import dates
 from .dom import add, button, clear, h, on
-
-ZONES = (
-    "Pacific/Honolulu America/Anchorage America/Los_Angeles America/Denver America/Phoenix "
-    "America/Chicago America/Mexico_City America/New_York America/Toronto America/Bogota "
-    "America/Halifax America/Sao_Paulo America/Argentina/Buenos_Aires Atlantic/Azores UTC "
-    "Europe/London Europe/Dublin Europe/Lisbon Europe/Paris Europe/Brussels Europe/Amsterdam "
-    "Europe/Berlin Europe/Zurich Europe/Madrid Europe/Rome Europe/Stockholm Europe/Warsaw "
-    "Europe/Athens Europe/Helsinki Europe/Istanbul Europe/Moscow Africa/Casablanca Africa/Lagos "
-    "Africa/Cairo Africa/Johannesburg Africa/Nairobi Asia/Dubai Asia/Karachi Asia/Kolkata "
-    "Asia/Dhaka Asia/Bangkok Asia/Jakarta Asia/Singapore Asia/Shanghai Asia/Hong_Kong Asia/Tokyo "
-    "Asia/Seoul Australia/Perth Australia/Adelaide Australia/Brisbane Australia/Sydney "
-    "Pacific/Auckland"
-)
 
 
 def problem(w, status, err=None):
@@ -62,34 +49,27 @@ def set_duration(w, d):
 
 
 def fill_zones(w):
-    """The common zones plus the visitor's and the link's, sorted by their offset now."""
+    """The zone menu as the server labelled it ("Vancouver (GMT−8)"), in its order (by offset).
+
+    The offsets come with the slots (SPEC E5): the browser's own rules may differ from the
+    server's, and the menu must agree with the times listed beside it.
+    """
     if w.zones_full or w.view != "pick":
         return
     w.zones_full = True
-    rows = getattr(w, "zone_rows", None)
-    if rows is None or w.zone not in [r[2] for r in rows]:
-        rows = []
-        for z in set(ZONES.split(" ")) | {w.zone, w.cfg.get("timezone") or "UTC"}:
-            off = dates.zone_offset(z)
-            rows.append((minutes(off), z.split("/")[-1].replace("_", " ") + " (" + off + ")", z))
-        rows.sort()
-        w.zone_rows = rows
-    options = [h("option", {"value": z, "selected": z == w.zone}, label) for _m, label, z in rows]
+    rows = [
+        (z["name"], z["name"].split("/")[-1].replace("_", " ") + " (" + z["offset"] + ")")
+        for z in w.zone_menu or []
+    ]
+    if w.zone not in [name for name, _label in rows]:
+        rows.insert(0, (w.zone, w.zone.replace("_", " ")))
+    options = [h("option", {"value": z, "selected": z == w.zone}, label) for z, label in rows]
     add(clear(w.zone_select), options)
     w.zone_select.value = w.zone
 
 
-def minutes(offset):
-    """ "GMT+5:30" → 330."""
-    rest = offset[3:]
-    if not rest:
-        return 0
-    hm = rest[1:].split(":")
-    return (-1 if rest[0] in "-−" else 1) * (int(hm[0]) * 60 + (int(hm[1]) if len(hm) > 1 else 0))
-
-
 def set_zone(w, z):
     w.zone = z
-    w.today = dates.today(z)
+    w.today = dates.today(z)  # until the server's slots for the zone say which day it is
     w.refresh()
     w.need()

@@ -2,7 +2,7 @@
 
 from browser import window
 
-from . import api
+from . import api, dates
 from .dom import add, clear, h, on
 
 IDENTITY = ("first_name", "last_name", "email")
@@ -72,7 +72,7 @@ def summary(w, start):
     return h(
         "p",
         {"class": "rdv-summary"},
-        w.fm.when(start, w.zone),
+        w.fm.when(start, offset=dates.repeats(start, w.zone, w.slots_for(start[:10]))),
         h("br"),
         w.fm.number(w.duration, "minute") + " · " + w.zone.replace("_", " "),
     )
@@ -150,14 +150,7 @@ def consent_block(w):
         return None
     box = h("fieldset", {"class": "rdv-consent"}, h("legend", None, _("Privacy")))
     if c.get("mode") == "legitimate_interest":
-        add(
-            box,
-            h(
-                "p",
-                None,
-                c.get("privacy_text") or _("We process your data to arrange this meeting."),
-            ),
-        )
+        add(box, notice(c) or h("p", None, _("We process your data to arrange this meeting.")))
         return box
     for sub in c.get("subscription_types") or []:
         q = {"key": "sub." + sub["id"], "label": sub["label"], "type": "checkbox"}
@@ -170,9 +163,18 @@ def consent_block(w):
         or _("I agree to the processing of my data to arrange this meeting."),
     }
     add(box, question(w, q))
-    if c.get("privacy_text"):
-        add(box, h("p", {"class": "rdv-note"}, c["privacy_text"]))
+    add(box, notice(c))
     return box
+
+
+def notice(c):
+    """The privacy notice with its links and emphasis. The server rendered its Markdown and
+    escaped everything else (``notice_html``), so it goes in as it is."""
+    if not c.get("notice_html"):
+        return None
+    note = h("div", {"class": "rdv-note"})
+    note.innerHTML = c["notice_html"]
+    return note
 
 
 def value(q, ctl):

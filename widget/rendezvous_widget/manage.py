@@ -1,8 +1,13 @@
-"""Manage mode: the booking behind a manage token; cancel it, or move it on the same calendar."""
+"""Manage mode: the booking behind a manage token; cancel it, or move it on the same calendar.
+
+The email's buttons open this page on their step: ``?action=cancel`` asks to cancel at once,
+``?action=reschedule`` opens the calendar. Either way the visitor may say why (optional).
+"""
 
 from browser import window
 
 from . import api, dates
+from .app import opt
 from .dom import add, button, clear, h
 
 
@@ -11,11 +16,15 @@ def start(w):
 
     def got(b, _t):
         w.booking = b
+        if b.get("timezone"):  # the zone its times and the emails are in; moving starts there
+            w.zone = b["timezone"]
+            w.today = dates.today(w.zone)
         link = b.get("link") or {}
 
         def cfg(c, _t):
             w.setup(c)
             show(w)
+            act(w)
 
         def no_cfg(status, err):  # the link is gone: show the booking plainly
             w.setup(
@@ -28,6 +37,7 @@ def start(w):
                 }
             )
             show(w)
+            act(w)
 
         api.get(w.base, "/links/" + link.get("slug", ""), cfg, no_cfg)
 
@@ -37,6 +47,66 @@ def start(w):
         got,
         lambda status, err: w.fatal(status, err, lambda: start(w)),
     )
+
+
+MAX_REASON = 500
+
+
+def asked_action(w):
+    """``cancel`` or ``reschedule`` from the page's ``?action=`` (the email's buttons)."""
+    for source in (opt(w.options, "pageUrl"), window.location.href):
+        if source is None:
+            continue
+        try:
+            action = window.URL.new(str(source)).searchParams.get("action")
+        except Exception:
+            action = None
+        if action in ("cancel", "reschedule"):
+            return action
+    return None
+
+
+def act(w):
+    """Open the step the visitor came for, once, if the meeting can still change."""
+    if getattr(w, "acted", False):
+        return
+    w.acted = True
+    action = asked_action(w)
+    b = w.booking
+    if not action or b["status"] == "cancelled":
+        return
+    if window.Date.new(b["start"]).getTime() <= window.Date.now():
+        return
+    if action == "cancel":
+        ask_cancel(w)
+    else:
+        move(w)
+
+
+def reason_field(w, label):
+    """An optional, length-capped note for the host; returns (row, textarea)."""
+    fid = w.id + "-reason"
+    ctl = h(
+        "textarea",
+        {"id": fid, "name": "reason", "rows": "2", "maxlength": str(MAX_REASON)},
+    )
+    row = h(
+        "div",
+        {"class": "rdv-field rdv-reason"},
+        h("label", {"for": fid}, label),
+        ctl,
+    )
+    return row, ctl
+
+
+def field_problem(w, status, err):
+    """A 422's message for the reason field, else the usual words for ``status``."""
+    if status == 422:
+        fields = (err or {}).get("fields") or {}
+        said = fields.get("reason")
+        if said:
+            return said[0]
+    return w.problem(status, err)
 
 
 def show(w, note=None):
@@ -66,6 +136,8 @@ def show(w, note=None):
             ],
         )
     add(body, w.actions)
+    if b["status"] != "cancelled":
+        add(body, h("p", {"class": "rdv-actions rdv-cals"}, w.go("confirm", "calendar_links", b)))
     if not w.ready:
         w.ready = True
         w.emit("ready")
@@ -76,11 +148,17 @@ def show(w, note=None):
 def ask_cancel(w):
     _ = w._
     qid = w.id + "-ask"
+    row, reason = reason_field(w, _("Reason (optional)"))
     add(
         clear(w.actions),
         [
             h("p", {"id": qid, "class": "rdv-lead", "tabindex": "-1"}, _("Cancel this meeting?")),
-            button(_("Yes, cancel it"), lambda: cancel(w), {"class": "rdv-btn rdv-danger"}),
+            row,
+            button(
+                _("Yes, cancel it"),
+                lambda: cancel(w, reason.value),
+                {"class": "rdv-btn rdv-danger"},
+            ),
             button(_("Keep it"), lambda: show(w), {"class": "rdv-btn"}),
             h("p", {"class": "rdv-formerr", "role": "alert"}),
         ],
@@ -88,7 +166,7 @@ def ask_cancel(w):
     w.actions.querySelector("p").focus()
 
 
-def cancel(w):
+def cancel(w, reason=""):
     def done(b, _t):
         w.booking = b
         show(w, w._("Your meeting is cancelled."))
@@ -97,10 +175,11 @@ def cancel(w):
         w.actions.querySelector(".rdv-formerr").textContent = (
             w._("This meeting can no longer be cancelled.")
             if status == 409
-            else w.problem(status, err)
+            else field_problem(w, status, err)
         )
 
-    api.post(w.base, "/bookings/" + w.token + "/cancel", {}, done, failed)
+    body = {"reason": reason.strip()[:MAX_REASON]}
+    api.post(w.base, "/bookings/" + w.token + "/cancel", body, done, failed)
 
 
 def move(w):
@@ -122,6 +201,10 @@ def move(w):
 def confirm_move(w):
     _ = w._
     w.view = "move"
+    # in the booking's zone, which may not be the one picked
+    was = w.go("confirm", "moment", w.booking["start"], w.booking.get("timezone") or w.zone)
+    if w.booking.get("timezone") and w.booking["timezone"] != w.zone:
+        was += " (" + w.booking["timezone"].replace("_", " ") + ")"
     body = clear(w.body)
     add(body, w.go("controls", "back", w.show_pick))
     add(body, h("h3", {"class": "rdv-step", "tabindex": "-1"}, _("Move your meeting?")))
@@ -131,19 +214,23 @@ def confirm_move(w):
             "dl",
             {"class": "rdv-details"},
             h("dt", None, _("From")),
-            h("dd", None, h("s", None, w.fm.when(w.booking["start"], w.zone))),
+            h("dd", None, h("s", None, was)),
             h("dt", None, _("To")),
-            h("dd", None, w.fm.when(w.start_at, w.zone)),
+            h("dd", None, w.go("confirm", "moment", w.start_at)),
             h("dt", None, _("Time zone")),
             h("dd", None, w.zone.replace("_", " ")),
         ),
     )
     err = h("p", {"class": "rdv-formerr", "role": "alert"})
+    row, reason = reason_field(w, _("Reason (optional)"))
     add(
         body,
         [
+            row,
             button(
-                _("Confirm new time"), lambda: reschedule(w, err), {"class": "rdv-btn rdv-primary"}
+                _("Confirm new time"),
+                lambda: reschedule(w, err, reason.value),
+                {"class": "rdv-btn rdv-primary"},
             ),
             err,
         ],
@@ -151,7 +238,7 @@ def confirm_move(w):
     body.querySelector("h3").focus()
 
 
-def reschedule(w, err):
+def reschedule(w, err, reason=""):
     def done(b, _t):
         w.booking = b
         w.cache = {}
@@ -163,7 +250,10 @@ def reschedule(w, err):
             w.show_pick(w._("This time was just taken. Please pick another one."))
         else:
             err.textContent = (
-                w.problem(status, e) if status != 409 else e.get("message") or w.problem(status, e)
+                field_problem(w, status, e)
+                if status != 409
+                else e.get("message") or w.problem(status, e)
             )
 
-    api.post(w.base, "/bookings/" + w.token + "/reschedule", {"start": w.start_at}, done, failed)
+    body = {"start": w.start_at, "reason": reason.strip()[:MAX_REASON]}
+    api.post(w.base, "/bookings/" + w.token + "/reschedule", body, done, failed)

@@ -1,5 +1,9 @@
-"""The chosen day's start times, in the visitor's zone, as buttons."""
+"""The chosen day's start times, in the visitor's zone, as buttons: each shows the wall time
+its string carries, with the offset the server sent (SPEC E5). On a fall-back day two of them
+may read the same ("1:00 AM" twice, SPEC §11.1): those carry their offsets too, "1:00 AM GMT−4"
+and "1:00 AM GMT−5", in their text and so in their accessible names."""
 
+from . import dates
 from .dom import add, button, clear, h
 
 
@@ -23,12 +27,13 @@ def render(w, focus=False):
     elif not slots:
         add(box, h("p", {"class": "rdv-hint"}, _("No times available on this day.")))
     else:
+        twice = dates.twins(slots)
         items = [
             h(
                 "li",
                 None,
                 button(
-                    w.fm.time(s, w.zone),
+                    w.fm.time(s, offset=s[:16] in twice),
                     lambda s=s: w.choose(s),
                     {"class": "rdv-slot", "data-start": s},
                 ),

@@ -67,6 +67,29 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_booking_changes_booking_id"), ["booking_id"], unique=False
         )
+    _normalise_allowed_origins()
+
+
+def _normalise_allowed_origins() -> None:
+    """Allowed origins as browsers send ``Origin`` (issue 8): the API used to store values such
+    as ``https://WWW.Example.com/landing/``, which match no request. Each value becomes the
+    origin it names. One that names none (not http(s), no host) is kept as it was: dropping it
+    could empty the list, and an empty list allows every site; the dashboard shows it to fix.
+    Not undone by the downgrade: the normalised values are what the older code meant too.
+    """
+    from server.accounts.origins import origin_of
+
+    accounts = sa.table(
+        "accounts", sa.column("id", sa.Integer), sa.column("allowed_origins", sa.JSON)
+    )
+    bind = op.get_bind()
+    for account_id, stored in bind.execute(sa.select(accounts.c.id, accounts.c.allowed_origins)):
+        values = [v for v in (stored or []) if isinstance(v, str)]
+        origins = sorted({origin_of(v) or v for v in values})
+        if origins != stored:
+            bind.execute(
+                accounts.update().where(accounts.c.id == account_id).values(allowed_origins=origins)
+            )
 
 
 def downgrade() -> None:
