@@ -226,6 +226,28 @@ def clean_reason(reason: str | None) -> str:
     return reason
 
 
+def _record_change(
+    booking: Booking,
+    kind: str,
+    actor: Actor,
+    actor_user_id: int | None,
+    reason: str,
+    now: datetime,
+    previous: tuple[datetime, datetime] | None = None,
+) -> BookingChange:
+    change = BookingChange(
+        kind=kind,
+        actor=actor,
+        actor_user_id=actor_user_id if actor == "host" else None,
+        reason=reason,
+        previous_start_at=previous[0] if previous else None,
+        previous_end_at=previous[1] if previous else None,
+        created_at=now,
+    )
+    booking.changes.append(change)
+    return change
+
+
 def _ensure_changeable(booking: Booking, now: datetime) -> None:
     if booking.status == "cancelled":
         raise ApiError("This meeting was cancelled.", code="booking_cancelled", status=409)
@@ -260,14 +282,7 @@ def cancel(
         booking.sequence += 1
         for held in booking.attendees:
             held.active = False
-        change = BookingChange(
-            kind="cancelled",
-            actor=actor,
-            actor_user_id=actor_user_id if actor == "host" else None,
-            reason=reason,
-            created_at=now,
-        )
-        booking.changes.append(change)
+        change = _record_change(booking, "cancelled", actor, actor_user_id, reason, now)
         session.flush()
         outbox.cancelled(session, booking, now=now, change=change)
     return booking
@@ -320,16 +335,15 @@ def reschedule(
                 session.delete(held)
             session.flush()
             _hold(booking, free if link.type == "group" else [booking.host_id])
-            change = BookingChange(
-                kind="rescheduled",
-                actor=actor,
-                actor_user_id=actor_user_id if actor == "host" else None,
-                reason=reason,
-                previous_start_at=previous_start,
-                previous_end_at=previous_end,
-                created_at=now,
+            change = _record_change(
+                booking,
+                "rescheduled",
+                actor,
+                actor_user_id,
+                reason,
+                now,
+                (previous_start, previous_end),
             )
-            booking.changes.append(change)
             session.flush()
             outbox.rescheduled(
                 session,

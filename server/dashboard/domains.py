@@ -43,7 +43,14 @@ __all__ = [
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 #: what a connected domain may serve: booking and manage pages, and what those pages load
-SERVED_PREFIXES = ("/meetings/", "/embed/", "/widget/static/", "/api/v1/public/", "/uploads/")
+SERVED_PREFIXES = (
+    "/meetings/",
+    "/embed/",
+    "/widget/static/",
+    "/api/v1/public/",
+    "/uploads/",
+    "/favicon.",
+)
 MAX_DOMAINS_PER_ACCOUNT = 20
 _SLUG_IN_PATH = re.compile(r"^/(?:meetings|api/v1/public/links)/([a-z0-9-]+/[a-z0-9-]+)(?:/|$)")
 

@@ -54,6 +54,7 @@ def test_slots_are_iso_with_the_visitors_offset(client, make_link):
     )
 
 
+@pytest.mark.now("2027-03-01T09:00:00+00:00")
 def test_new_york_hours_stay_at_9_local_across_the_2027_spring_change(client, make_link):
     link = make_link(
         timezone="America/New_York",

@@ -3,34 +3,15 @@ calendar, and cancels it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from zoneinfo import ZoneInfo
-
 from playwright.sync_api import expect
 
-from server.clock import utcnow
 from tests.browser.widget_focus import focused
-
-
-def _book(live_app, link):
-    today = utcnow().astimezone(ZoneInfo("Europe/Paris")).date()
-    slots = live_app.api(
-        "GET",
-        f"/api/v1/public/links/{link['slug']}/slots",
-        query_string={"start": today.isoformat(), "end": (today + timedelta(days=20)).isoformat()},
-    ).json["slots"]
-    created = live_app.api(
-        "POST",
-        f"/api/v1/public/links/{link['slug']}/bookings",
-        json={"start": slots[3], "first_name": "Ada", "last_name": "L", "email": "ada@example.com"},
-    )
-    assert created.status_code == 201, created.json
-    return created.json
+from tests.browser.widget_steps import book_through_api
 
 
 def test_manage_page_moves_then_cancels_the_booking(page, live_app, make_live_link, live_host):
     link = make_live_link(title="Intro call")
-    booking = _book(live_app, link)
+    booking = book_through_api(live_app, link)
     page.goto(f"{live_app.url}/meetings/manage/{booking['manage_token']}")
     scope = page.locator(".rendezvous-embed")
     expect(scope.get_by_role("heading", name="Your meeting")).to_be_visible(timeout=20_000)

@@ -4,37 +4,18 @@ Outlook links (issue 8.6, 8.8, 8.9)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlparse
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 from playwright.sync_api import expect
 
-from server.clock import utcnow
 from tests.browser.widget_focus import focused
 from tests.browser.widget_steps import book as book_in_widget
-from tests.browser.widget_steps import record_events, wait_ready
-
-
-def _book(live_app, link):
-    today = utcnow().astimezone(ZoneInfo("Europe/Paris")).date()
-    slots = live_app.api(
-        "GET",
-        f"/api/v1/public/links/{link['slug']}/slots",
-        query_string={"start": today.isoformat(), "end": (today + timedelta(days=20)).isoformat()},
-    ).json["slots"]
-    created = live_app.api(
-        "POST",
-        f"/api/v1/public/links/{link['slug']}/bookings",
-        json={"start": slots[3], "first_name": "Ada", "last_name": "L", "email": "ada@example.com"},
-    )
-    assert created.status_code == 201, created.json
-    return created.json
+from tests.browser.widget_steps import book_through_api, record_events, wait_ready
 
 
 def test_action_cancel_opens_the_cancel_step(page, live_app, make_live_link):
-    booking = _book(live_app, make_live_link())
+    booking = book_through_api(live_app, make_live_link())
     page.goto(f"{live_app.url}/meetings/manage/{booking['manage_token']}?action=cancel")
     scope = page.locator(".rendezvous-embed")
     expect(scope.get_by_text("Cancel this meeting?")).to_be_visible(timeout=20_000)
@@ -44,7 +25,7 @@ def test_action_cancel_opens_the_cancel_step(page, live_app, make_live_link):
 
 
 def test_action_reschedule_opens_the_time_picker(page, live_app, make_live_link):
-    booking = _book(live_app, make_live_link())
+    booking = book_through_api(live_app, make_live_link())
     page.goto(f"{live_app.url}/meetings/manage/{booking['manage_token']}?action=reschedule")
     scope = page.locator(".rendezvous-embed")
     expect(scope.locator(".rdv-day.rdv-open").first).to_be_visible(timeout=20_000)
@@ -55,7 +36,7 @@ def test_action_reschedule_opens_the_time_picker(page, live_app, make_live_link)
 def test_the_visitors_cancel_reason_from_the_manage_page_reaches_the_host(
     page, live_app, make_live_link, live_host
 ):
-    booking = _book(live_app, make_live_link())
+    booking = book_through_api(live_app, make_live_link())
     page.goto(f"{live_app.url}/meetings/manage/{booking['manage_token']}?action=cancel")
     scope = page.locator(".rendezvous-embed")
     scope.get_by_label("Reason (optional)").fill("My flight was moved")

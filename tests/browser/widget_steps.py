@@ -6,7 +6,28 @@ page and on any host page alike; ``scope`` narrows them to one placeholder.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from server.clock import utcnow
+
+
+def book_through_api(live_app: Any, link: dict[str, Any]) -> dict[str, Any]:
+    """Ada books the fourth time offered in the next three weeks; returns the 201's body."""
+    today = utcnow().astimezone(ZoneInfo(link["timezone"])).date()
+    slots = live_app.api(
+        "GET",
+        f"/api/v1/public/links/{link['slug']}/slots",
+        query_string={"start": today.isoformat(), "end": (today + timedelta(days=20)).isoformat()},
+    ).json["slots"]
+    created = live_app.api(
+        "POST",
+        f"/api/v1/public/links/{link['slug']}/bookings",
+        json={"start": slots[3], "first_name": "Ada", "last_name": "L", "email": "ada@example.com"},
+    )
+    assert created.status_code == 201, created.json
+    return created.json
 
 
 def pick_first_time(scope: Any) -> str:

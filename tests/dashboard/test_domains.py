@@ -77,6 +77,7 @@ def test_a_connected_domain_serves_the_accounts_booking_pages_only(
     assert client.get("/app/links", **on_domain).status_code == 404
     assert client.get("/api/v1/links", headers=host.headers, **on_domain).status_code == 404
     assert client.get("/", **on_domain).status_code == 404  # no default link yet
+    assert client.get("/favicon.ico", **on_domain).status_code == 200  # the booking page's tab
     signed_in.post(f"/app/links/{own['id']}/default")
     home = client.get("/", **on_domain)
     assert home.status_code == 302 and home.headers["Location"].endswith(f"/meetings/{own['slug']}")
