@@ -63,8 +63,13 @@ def test_keyboard_only_booking(page, examples_origin, make_live_link, live_app, 
 
 
 def _press(page, key):
-    """Press ``key`` on the grid; the one tabbable day is the focused one, with its label."""
+    """Press ``key`` on the grid; the one tabbable day is the focused one, with its label.
+
+    A month beyond the first ten weeks is fetched when it is turned to: its days get their
+    "times available" labels once its slots have come (the grid is ``aria-busy`` until then).
+    """
     page.keyboard.press(key)
+    page.locator(".rendezvous-embed table[role='grid']:not([aria-busy])").wait_for(timeout=15_000)
     now = focused(page)
     assert _tabbable_days(page).count() == 1
     assert _tabbable_days(page).get_attribute("data-date") == now["date"]
