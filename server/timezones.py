@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -61,13 +61,19 @@ def zone_menu(at: datetime, also: Iterable[str] = ()) -> list[ZoneLabel]:
     """The menu's zones (and ``also``) with their offsets at ``at``, by offset then name.
 
     The server labels them so the menu agrees with the offsets of the slots it sends, even
-    where the browser's own tzdata is older or newer than ours.
+    where the browser's own tzdata is older or newer than ours. Every slots answer carries
+    it, so it is kept per minute and per set of extra zones.
     """
-    moment = at.astimezone(UTC)
+    minute = at.astimezone(UTC).replace(second=0, microsecond=0)
+    return list(_zone_menu(minute, frozenset(also)))
+
+
+@lru_cache(maxsize=1024)
+def _zone_menu(moment: datetime, also: frozenset[str]) -> tuple[ZoneLabel, ...]:
     rows: list[ZoneLabel] = []
     for name in sorted({*MENU_ZONES, *also}):
         offset = moment.astimezone(zone(name)).utcoffset()
         minutes = int(offset.total_seconds() // 60) if offset is not None else 0
         rows.append({"name": name, "offset": offset_label(minutes), "offset_minutes": minutes})
     rows.sort(key=lambda r: (r["offset_minutes"], r["name"]))
-    return rows
+    return tuple(rows)
