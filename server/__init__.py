@@ -34,7 +34,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(pages_bp)
     from server import dashboard
+    from server.domains import gate
 
+    gate.init_app(app)  # a custom domain answers only its booking pages, the API's included
     dashboard.init_app(app)
     from server.site import bp as site_bp
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from flask_cors import CORS
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 from marshmallow import Schema
 from werkzeug.routing import BaseConverter
 
+from server.limiter import limiter
 from server.public.cors import apply_account_origins
 
-__all__ = ["SlugConverter", "init_app", "limiter"]
-
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+__all__ = ["SlugConverter", "init_app"]
 
 
 class SlugConverter(BaseConverter):

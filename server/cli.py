@@ -47,20 +47,17 @@ def init_db() -> None:
 @with_appcontext
 def create_user_command(email: str, password: str, name: str, timezone_name: str) -> None:
     """Create a host in a new account, with the preset 15/30/60-minute links."""
-    from server.accounts.services import create_user
+    from server.accounts.signup import sign_up
 
     if not is_valid_timezone(timezone_name):
         raise click.BadParameter("unknown time zone", param_hint="--timezone")
     session = get_session()
     try:
-        user = create_user(
-            session, email=email, password=password, name=name, timezone=timezone_name
-        )
+        user = sign_up(session, email=email, password=password, name=name, timezone=timezone_name)
     except ValidationFailed as exc:
         raise click.ClickException(
             "; ".join(m for ms in (exc.fields or {}).values() for m in ms)
         ) from exc
-    session.commit()
     click.echo(
         f"Created user {user.id} ({user.email}) with prefix /meetings/{user.meetings_prefix}/"
     )
@@ -70,19 +67,18 @@ def create_user_command(email: str, password: str, name: str, timezone_name: str
 @with_appcontext
 def demo() -> None:
     """A demo host with the preset links and weekday hours; prints the URLs to try."""
-    from server.accounts.services import create_user
+    from server.accounts.signup import sign_up
 
     session = get_session()
     user = session.scalar(select(User).where(User.email == DEMO_EMAIL))
     if user is None:
-        user = create_user(
+        user = sign_up(
             session,
             email=DEMO_EMAIL,
             password=DEMO_PASSWORD,
             name="Alice Martin",
             timezone="Europe/Paris",
         )
-        session.commit()
         click.echo("Demo host created.")
     base = current_app.config["RENDEZVOUS_BASE_URL"]
     first = utcnow().astimezone(zone(user.timezone)).date() + timedelta(days=1)

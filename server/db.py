@@ -7,7 +7,7 @@ SQLite (a WAL file under ``instance/``) is the default; PostgreSQL is used when 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +16,16 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "UTCDateTime", "get_session", "init_app", "make_engine", "write_transaction"]
+__all__ = [
+    "Base",
+    "PendingWork",
+    "UTCDateTime",
+    "get_session",
+    "init_app",
+    "make_engine",
+    "transaction",
+    "write_transaction",
+]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -108,20 +117,72 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
-@contextmanager
-def write_transaction(session: Session) -> Iterator[Session]:
-    """A transaction that may write a booking, serialised per database on SQLite.
+class PendingWork(RuntimeError):
+    """A unit of work was asked for while the session held changes nobody committed: a bug in
+    the caller (a view that wrote, or a service that forgot its own unit), never user input."""
 
-    SQLite gets ``BEGIN IMMEDIATE``: one writer at a time, others wait (busy timeout).
-    PostgreSQL gets a plain transaction; callers lock the host rows with ``FOR UPDATE``.
-    Whatever the session did before is committed first so the lock is taken at BEGIN.
+
+_UNIT = "rendezvous_unit"
+_LOCKED = "rendezvous_locked"
+_FLUSHED = "rendezvous_flushed"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context: Any) -> None:
+    session.info[_FLUSHED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_flush(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost transaction ended: committed or not
+        session.info.pop(_FLUSHED, None)
+
+
+def _pending(session: Session) -> bool:
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_FLUSHED))
+
+
+@contextmanager
+def transaction(session: Session, *, write_lock: bool = False) -> Iterator[Session]:
+    """One service call's unit of work: committed when the block ends, rolled back if it raises.
+
+    Services own their transaction; views never commit. A service called by another joins the
+    caller's unit, so sign-up commits the user and its preset links together or not at all.
+    What the session only read before is ended first (a lock is taken at ``BEGIN``); what it
+    changed and nobody committed is refused, rather than committed on someone else's behalf.
+
+    ``write_lock``: the unit may write a booking; see :func:`write_transaction`.
+
+    :raise PendingWork: the session holds uncommitted changes; or a write lock is asked for
+        inside a unit that began without one (it can only be taken at ``BEGIN``).
     """
+    if session.info.get(_UNIT):
+        if write_lock and not session.info.get(_LOCKED):
+            raise PendingWork("a write lock can only be taken when the unit of work begins")
+        yield session
+        return
+    if _pending(session):
+        raise PendingWork("the session holds changes that no unit of work owns")
     if session.in_transaction():
-        session.commit()
-    session.connection(execution_options={"rendezvous_write_lock": True})
+        session.commit()  # reads only, as just checked
+    session.info[_UNIT], session.info[_LOCKED] = True, write_lock
     try:
+        if write_lock:
+            session.connection(execution_options={"rendezvous_write_lock": True})
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop(_UNIT, None)
+        session.info.pop(_LOCKED, None)
+
+
+def write_transaction(session: Session) -> AbstractContextManager[Session]:
+    """A unit of work that may write a booking, serialised per database on SQLite.
+
+    SQLite gets ``BEGIN IMMEDIATE``: one writer at a time, others wait (busy timeout).
+    PostgreSQL gets a plain transaction; callers lock the host rows with ``FOR UPDATE``.
+    """
+    return transaction(session, write_lock=True)

@@ -1,13 +1,14 @@
 """Every model, imported once so SQLAlchemy and Alembic see the whole schema."""
 
-from server.accounts.models import Account, ApiToken, User
+from server.accounts.models import Account, ApiToken, Invitation, User
 from server.bookings.models import Booking, BookingChange, BookingHost
 from server.contacts.models import Contact
-from server.dashboard.models import CustomDomain, Invitation, Upload
 from server.db import Base
+from server.domains.models import CustomDomain
 from server.links.models import BookingLink, LinkDateOverride, LinkHost, LinkHours
 from server.meeting_requests.models import VisitorRequest
 from server.notifications.models import OutboxMessage
+from server.uploads.models import Upload
 
 metadata = Base.metadata
 

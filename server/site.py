@@ -1,7 +1,7 @@
 """The app's own root and icons: a newcomer opening the bare address lands on the dashboard.
 
 On a connected custom domain, ``/`` is answered earlier (the account's default link, P4), by
-:func:`server.dashboard.domains.route_custom_domain`.
+:func:`server.domains.gate.route_custom_domain`.
 """
 
 from __future__ import annotations

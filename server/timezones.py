@@ -9,7 +9,15 @@ from functools import cache, lru_cache
 from typing import TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-__all__ = ["MENU_ZONES", "ZoneLabel", "is_valid_timezone", "offset_label", "zone", "zone_menu"]
+__all__ = [
+    "MENU_ZONES",
+    "ZoneLabel",
+    "is_valid_timezone",
+    "offset_label",
+    "pickable_zones",
+    "zone",
+    "zone_menu",
+]
 
 #: the zones the widget's menu always offers, beside the visitor's and the link's own
 MENU_ZONES = (
@@ -39,6 +47,13 @@ def _known() -> frozenset[str]:
 
 def is_valid_timezone(name: object) -> bool:
     return isinstance(name, str) and name in _known()
+
+
+@cache
+def pickable_zones() -> tuple[str, ...]:
+    """The zones a person picks from in a form: ``Area/City`` names, without ``Etc/`` aliases
+    (every one of them :func:`is_valid_timezone`)."""
+    return tuple(sorted(z for z in _known() if "/" in z and not z.startswith("Etc/")))
 
 
 @cache

@@ -179,7 +179,7 @@ def make_host(app: Flask, client: FlaskClient) -> Callable[..., Host]:
         password: str = "correct horse battery",
     ) -> Host:
         from server.accounts.models import Account
-        from server.accounts.services import create_user
+        from server.accounts.signup import sign_up
         from server.db import get_session
 
         n = next(_counter)
@@ -188,7 +188,7 @@ def make_host(app: Flask, client: FlaskClient) -> Callable[..., Host]:
         with app.app_context():
             session = get_session()
             account = session.get(Account, same_account_as.account_id) if same_account_as else None
-            user = create_user(
+            user = sign_up(
                 session,
                 email=email,
                 password=password,

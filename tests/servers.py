@@ -206,14 +206,14 @@ LINK_DEFAULTS: dict[str, Any] = {
 def seed_host_and_links(
     db_url: str, *links: Mapping[str, Any], instance_path: Path | None = None
 ) -> Seeded:
-    """Create a host (``create_user``), a token and ``links`` in-process, via the host API.
+    """Create a host (``sign_up``), a token and ``links`` in-process, via the host API.
 
     In-process keeps seeding fast and independent of the server under test, while going
     through the same validation a real host's requests get. Each link gets ``LINK_DEFAULTS``
     (30 min, Mon–Fri 09–17 Europe/Paris, no notice, 4 rolling weeks) under its own fields.
     """
     from server import create_app
-    from server.accounts.services import create_user
+    from server.accounts.signup import sign_up
     from server.db import get_session
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -229,7 +229,7 @@ def seed_host_and_links(
             email, password = f"racer{n}-{os.getpid()}@example.com", "correct horse battery"
             with app.app_context():
                 session = get_session()
-                user = create_user(
+                user = sign_up(
                     session,
                     email=email,
                     password=password,

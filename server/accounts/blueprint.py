@@ -15,8 +15,8 @@ from server.accounts.schemas import (
     TokenSchema,
 )
 from server.accounts.services import authenticate, issue_token
-from server.api import limiter
 from server.db import get_session
+from server.limiter import limiter
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Tokens and account")
 

@@ -2,56 +2,41 @@
 
 from __future__ import annotations
 
-import hashlib
-import itertools
-import secrets
-
-from slugify import slugify as _slugify
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.accounts.models import Account, ApiToken, User
 from server.errors import ValidationFailed
+from server.slugs import first_free, slugify
+from server.tokens import new_token, token_hash
 
 __all__ = [
     "authenticate",
     "create_user",
     "issue_token",
-    "slugify",
-    "token_hash",
+    "prefix_taken",
     "user_for_token",
 ]
-
-
-def slugify(text: str, fallback: str = "meeting") -> str:
-    """Lower-case ASCII words joined by hyphens, for URLs a person can read and type.
-
-    Other scripts are transliterated (python-slugify, through text-unidecode), so
-    ``"Алиса Мартин"`` gives ``"alisa-martin"`` and ``"李小龙"`` ``"li-xiao-long"`` rather than
-    dropping every letter and leaving only ``fallback``.
-    """
-    slug = _slugify(text, max_length=63, lowercase=True)
-    return slug or fallback
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 #: first path segments of pages that are not a host's links (``/meetings/manage/<token>``)
 RESERVED_PREFIXES = frozenset({"manage", "embed", "static", "api", "app", "widget", "admin"})
 
 
+def prefix_taken(session: Session, prefix: str, *, by_other_than: User | None = None) -> bool:
+    """Another host has this prefix, or a page of the app uses it as its first segment."""
+    if prefix in RESERVED_PREFIXES:
+        return True
+    query = select(User.id).where(User.meetings_prefix == prefix)
+    if by_other_than is not None:
+        query = query.where(User.id != by_other_than.id)
+    return session.scalar(query) is not None
+
+
 def _free_prefix(session: Session, wanted: str) -> str:
     """``wanted``, or ``wanted-2``, ``wanted-3``… : the first that no host has and no page uses."""
-    candidates = (wanted if n == 1 else f"{wanted[:58]}-{n}" for n in itertools.count(1))
-    for prefix in candidates:
-        if prefix in RESERVED_PREFIXES:
-            continue
-        if session.scalar(select(User.id).where(User.meetings_prefix == prefix)) is None:
-            return prefix
-    raise AssertionError("unreachable")
+    return first_free(wanted, lambda prefix: prefix_taken(session, prefix))
 
 
 def create_user(
@@ -62,13 +47,15 @@ def create_user(
     name: str,
     timezone: str,
     account: Account | None = None,
-    with_preset_links: bool = True,
     role: str | None = None,
 ) -> User:
-    """A host, in a new account unless one is given, with the preset links of L1.
+    """A host, in a new account unless one is given, without links (sign-up adds the preset
+    links: :func:`server.accounts.signup.sign_up`).
 
     Whoever creates an account is its admin; people added to an account are members unless
     ``role`` says otherwise.
+
+    :raise ValidationFailed: a user with this email exists.
     """
     email = email.strip().lower()
     if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
@@ -88,10 +75,6 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    if with_preset_links:
-        from server.links.services import create_preset_links
-
-        create_preset_links(session, user)
     return user
 
 
@@ -104,7 +87,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 def issue_token(session: Session, user: User, name: str = "") -> str:
     """A new bearer token; only its hash is kept, so this is the one time it is seen."""
-    token = "rdv_" + secrets.token_urlsafe(32)
+    token = new_token("rdv_")
     session.add(ApiToken(user_id=user.id, token_hash=token_hash(token), name=name[:100]))
     return token
 

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from server.accounts.access import account_row
 from server.accounts.auth import current_user, require_host
 from server.bookings.models import Booking, BookingChange
+from server.bookings.notices import change_facts
 from server.bookings.schemas import BookingListQuerySchema, HostBookingSchema, HostCancelSchema
 from server.bookings.services import cancel
 from server.db import get_session
-from server.notifications.outbox import change_facts
 
 blp = Blueprint("bookings", __name__, url_prefix="/api/v1/bookings", description="Bookings")
 SECURITY = [{"bearer": []}]

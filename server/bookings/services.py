@@ -9,8 +9,6 @@ the database's own overlap guard (exclusion constraint / trigger) is the backsto
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,16 +21,17 @@ from sqlalchemy.orm import Session
 from server.accounts.models import User
 from server.availability.engine import Reason, choose_round_robin_host, explain, free_hosts
 from server.availability.rules import SlotRules
+from server.bookings import notices
 from server.bookings.busy import BookingsBusySource
 from server.bookings.forms import clean_answers, consent_record, contact_properties
 from server.bookings.models import Booking, BookingChange, BookingHost
+from server.bookings.slots import busy_window, rules_for
 from server.clock import utcnow
 from server.contacts.services import upsert_contact
 from server.db import write_transaction
 from server.errors import ApiError, Conflict, NotFound, ValidationFailed
 from server.links.models import BookingLink
-from server.links.slots import busy_window, rules_for
-from server.notifications import outbox
+from server.tokens import new_token, token_hash
 
 __all__ = [
     "MAX_REASON_LENGTH",
@@ -69,10 +68,6 @@ class BookingRequest:
     answers: Mapping[str, Any] = field(default_factory=dict)
     consent: Mapping[str, Any] = field(default_factory=dict)
     utm: Mapping[str, str] = field(default_factory=dict)
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _lock_hosts(session: Session, host_ids: Sequence[int]) -> None:
@@ -150,7 +145,7 @@ def book(
     consent = consent_record(link.consent or {}, request.consent, clock())
     rules = rules_for(link, request.duration)
     start = request.start.astimezone(UTC)
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     link_id, account_id = link.id, link.account_id
     try:
         with write_transaction(session):
@@ -180,7 +175,7 @@ def book(
                 answers=answers,
                 consent=consent,
                 utm=dict(request.utm),
-                manage_token_hash=_hash(token),
+                manage_token_hash=token_hash(token),
                 sequence=0,
                 # the meeting keeps the buffers it was checked with (SPEC §11.2)
                 buffer_before_minutes=rules.buffer_before_minutes,
@@ -189,7 +184,7 @@ def book(
             _hold(booking, free if link.type == "group" else [host_id])
             session.add(booking)
             session.flush()
-            outbox.booked(session, booking, manage_token=token, now=now)  # same commit (N1)
+            notices.booked(session, booking, manage_token=token, now=now)  # same commit (N1)
     except IntegrityError as exc:  # the database's overlap guard caught what slipped through
         raise SlotUnavailable() from exc
     return booking, token
@@ -203,7 +198,7 @@ def get_by_token(session: Session, token: str) -> Booking:
     """:raise NotFound: no booking has this manage token."""
     if not token or len(token) > 128:
         raise NotFound("No booking for this link.")
-    booking = session.scalar(select(Booking).where(Booking.manage_token_hash == _hash(token)))
+    booking = session.scalar(select(Booking).where(Booking.manage_token_hash == token_hash(token)))
     if booking is None:
         raise NotFound("No booking for this link.")
     return booking
@@ -284,7 +279,7 @@ def cancel(
             held.active = False
         change = _record_change(booking, "cancelled", actor, actor_user_id, reason, now)
         session.flush()
-        outbox.cancelled(session, booking, now=now, change=change)
+        notices.cancelled(session, booking, now=now, change=change)
     return booking
 
 
@@ -303,7 +298,7 @@ def reschedule(
 
     A round-robin meeting keeps its host when that host is free at the new time.
     ``manage_token`` (when the visitor is the one moving it) puts the manage links back
-    into the new reminders; see :mod:`server.notifications.outbox`. Who moved it, from when
+    into the new reminders; see :mod:`server.bookings.notices`. Who moved it, from when
     and why is kept as a :class:`BookingChange` in the same transaction (see :func:`cancel`).
 
     :raise ValidationFailed: ``reason`` is too long, or ``start`` is not offered.
@@ -345,7 +340,7 @@ def reschedule(
                 (previous_start, previous_end),
             )
             session.flush()
-            outbox.rescheduled(
+            notices.rescheduled(
                 session,
                 booking,
                 previous_start=previous_start,

@@ -26,7 +26,6 @@ def _protect_forms() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from server.dashboard import domains
     from server.dashboard.blueprint import bp, files, widen_upload_limit
 
     app.config.setdefault("WTF_CSRF_ENABLED", True)
@@ -37,9 +36,8 @@ def init_app(app: Flask) -> None:
     app.config["SESSION_COOKIE_SECURE"] = app.config["RENDEZVOUS_BASE_URL"].startswith("https://")
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=14)
 
-    # Order matters: a custom domain answers only its pages; an upload form may be bigger
-    # than other posts, which must be known before the CSRF check reads the form.
-    app.before_request(domains.route_custom_domain)
+    # Order matters: the custom-domain gate (registered by create_app) runs first; an upload
+    # form may be bigger than other posts, which must be known before the CSRF check reads it.
     app.before_request(widen_upload_limit)
     csrf.init_app(app)
     app.before_request(_protect_forms)

@@ -8,11 +8,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from server.accounts import mail
+from server.accounts import team as team_members
 from server.accounts.models import User
-from server.dashboard import consent as consent_settings
-from server.dashboard import domains as custom_domains
-from server.dashboard import editor, mail
-from server.dashboard import team as team_members
+from server.dashboard import editor
 from server.dashboard.auth import absolute_url
 from server.dashboard.forms import (
     AccountForm,
@@ -24,12 +23,15 @@ from server.dashboard.forms import (
     load_form,
     status_for,
 )
-from server.dashboard.models import CustomDomain, Upload
 from server.dashboard.rendering import render
 from server.dashboard.session import admin_required, signed_in_user
-from server.dashboard.uploads import ImageRejected, public_url, read_file, store_image
 from server.db import get_session
+from server.domains import services as custom_domains
+from server.domains.models import CustomDomain
 from server.errors import ApiError, ValidationFailed
+from server.links import consent as consent_settings
+from server.uploads.models import Upload
+from server.uploads.services import ImageRejected, public_url, read_file, store_image
 
 __all__ = [
     "branding",

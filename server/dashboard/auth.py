@@ -9,10 +9,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from server.accounts import mail, passwords, team
 from server.accounts.models import User
-from server.accounts.services import authenticate, create_user
-from server.api import limiter
-from server.dashboard import mail, passwords, team
+from server.accounts.services import authenticate
+from server.accounts.signup import sign_up
 from server.dashboard.forms import (
     ForgotPasswordForm,
     InvitationAcceptForm,
@@ -25,6 +25,7 @@ from server.dashboard.rendering import render, zone_names
 from server.dashboard.session import current_user, log_in, log_out, safe_next
 from server.db import get_session
 from server.errors import ValidationFailed
+from server.limiter import limiter
 from server.timezones import is_valid_timezone
 
 __all__ = ["accept_invitation", "forgot_password", "login", "logout", "reset_password", "signup"]
@@ -46,22 +47,18 @@ def signup() -> ResponseReturnValue:
         values = request.form.to_dict()
         data, errors = load_form(SignupForm(), values)
         if not errors:
-            session = get_session()
             try:
-                user = create_user(
-                    session,
+                user = sign_up(
+                    get_session(),
                     email=data["email"],
                     password=data["password"],
                     name=data["name"],
                     timezone=data["timezone"],
+                    company=data["company"],
                 )
             except ValidationFailed as exc:
-                session.rollback()
                 errors = dict(exc.fields or {})
             else:
-                if data["company"]:
-                    user.account.name = data["company"]
-                session.commit()
                 log_in(user)
                 flash("Welcome! Your account has three meeting links ready to share.")
                 return redirect(url_for("dashboard.links"))
@@ -165,10 +162,8 @@ def accept_invitation(token: str) -> ResponseReturnValue:
                     timezone=data["timezone"],
                 )
             except ValidationFailed as exc:
-                session.rollback()
                 errors = dict(exc.fields or {})
             else:
-                session.commit()
                 log_in(user)
                 flash(f"Welcome to {user.account.name}!")
                 return redirect(url_for("dashboard.links"))

@@ -19,8 +19,8 @@ from server.dashboard import (
     rendering,
     troubleshooter,
 )
-from server.dashboard.uploads import MAX_REQUEST_BYTES
 from server.errors import ApiError
+from server.uploads.services import MAX_REQUEST_BYTES
 
 __all__ = ["bp", "files", "widen_upload_limit"]
 

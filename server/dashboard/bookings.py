@@ -22,12 +22,12 @@ from server.accounts.access import account_row
 from server.accounts.models import User
 from server.bookings import services as booking_services
 from server.bookings.models import Booking
+from server.bookings.notices import change_facts
 from server.clock import utcnow
 from server.dashboard.rendering import render
 from server.dashboard.session import login_required, safe_next, signed_in_user
 from server.db import get_session
 from server.errors import ApiError, ValidationFailed
-from server.notifications.outbox import change_facts
 
 __all__ = [
     "TABS",

@@ -20,6 +20,7 @@ from server.accounts.models import User
 from server.bookings import services as booking_services
 from server.bookings.forms import IDENTITY_KEYS
 from server.bookings.models import Booking
+from server.bookings.slots import offered_slots
 from server.clock import utcnow
 from server.contacts.models import Contact
 from server.dashboard.bookings import ChangeRow, change_rows
@@ -29,7 +30,6 @@ from server.db import get_session
 from server.errors import ApiError, NotFound, ValidationFailed
 from server.fields import AwareDateTime
 from server.links.models import BookingLink
-from server.links.slots import offered_slots
 from server.meeting_requests.models import VisitorRequest
 from server.timezones import is_valid_timezone, zone
 

@@ -16,10 +16,10 @@ import re
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from server.accounts.services import slugify
 from server.bookings.forms import IDENTITY_KEYS
 from server.dashboard.forms import Errors
 from server.links.hours import WEEKDAYS
+from server.slugs import slugify
 
 __all__ = [
     "CONTACT_PROPERTIES",

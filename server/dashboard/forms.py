@@ -7,8 +7,8 @@ by field name so each template shows them next to its field. The link editor's s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from marshmallow import (
     EXCLUDE,
@@ -24,7 +24,7 @@ from marshmallow import (
 from server.accounts.models import ROLES
 from server.accounts.origins import InvalidOrigin, normalise_origins
 from server.accounts.services import RESERVED_PREFIXES
-from server.errors import flatten_messages
+from server.errors import ValidationFailed, flatten_messages
 from server.fields import TimeZoneName
 
 __all__ = [
@@ -43,7 +43,10 @@ __all__ = [
     "SignupForm",
     "TokenForm",
     "load_form",
+    "service_errors",
 ]
+
+T = TypeVar("T")
 
 #: field name → messages, as forms show them next to each field
 Errors = dict[str, list[str]]
@@ -210,6 +213,18 @@ class DomainForm(_Form):
     hostname = fields.String(
         required=True, error_messages=_REQUIRED, validate=validate.Length(1, 300)
     )
+
+
+def service_errors(call: Callable[[], T]) -> tuple[T | None, Errors]:
+    """Run one service call; its ``ValidationFailed`` becomes the form's errors.
+
+    The service owns its transaction (it rolled back already), so a form view only shows
+    what went wrong: ``result, errors = service_errors(lambda: add_domain(...))``.
+    """
+    try:
+        return call(), {}
+    except ValidationFailed as exc:
+        return None, dict(exc.fields or {})
 
 
 def load_form(

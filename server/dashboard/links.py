@@ -11,15 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.accounts.models import User
-from server.dashboard import consent as consent_settings
 from server.dashboard import editor
 from server.dashboard.forms import Errors
-from server.dashboard.models import CustomDomain
 from server.dashboard.rendering import render, zone_names
 from server.dashboard.session import login_required, signed_in_user
-from server.dashboard.uploads import ImageRejected, public_url, read_file, store_image
 from server.db import get_session
+from server.domains.models import CustomDomain
 from server.errors import ValidationFailed, flatten_messages
+from server.links import consent as consent_settings
 from server.links.models import BookingLink
 from server.links.notice import render_notice
 from server.links.schemas import LinkSchema
@@ -32,6 +31,7 @@ from server.links.services import (
 )
 from server.notifications.preview import preview_email
 from server.pages.blueprint import CSP as PAGES_CSP
+from server.uploads.services import ImageRejected, public_url, read_file, store_image
 
 __all__ = [
     "email_preview",

@@ -9,10 +9,12 @@ from sqlalchemy import select
 from server.accounts.models import ApiToken, User
 from server.accounts.services import issue_token
 from server.dashboard.forms import Errors, PreferencesForm, TokenForm, load_form, status_for
-from server.dashboard.models import Upload
 from server.dashboard.rendering import render, zone_names
 from server.dashboard.session import login_required, signed_in_user
-from server.dashboard.uploads import (
+from server.db import get_session
+from server.errors import NotFound
+from server.uploads.models import Upload
+from server.uploads.services import (
     ImageRejected,
     get_account_upload,
     get_public_upload,
@@ -20,8 +22,6 @@ from server.dashboard.uploads import (
     read_file,
     store_image,
 )
-from server.db import get_session
-from server.errors import NotFound
 
 __all__ = ["preferences", "public_upload", "token_revoke", "tokens", "upload"]
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from flask import Response, current_app, g, render_template, request
 from markupsafe import Markup
 
 from server.dashboard.session import current_user
 from server.links.notice import render_notice
-from server.timezones import zone
+from server.timezones import pickable_zones, zone
 
 __all__ = [
     "CSP",
@@ -83,7 +81,6 @@ def field_errors(errors: dict[str, list[str]] | None, *names: str) -> Markup:
     return Markup('<ul class="field-errors" role="alert">{}</ul>').format(items)
 
 
-@cache
 def zone_names() -> tuple[str, ...]:
-    """The zones a person picks from: ``Area/City`` names, without the ``Etc/`` aliases."""
-    return tuple(sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/")))
+    """The zones a form's menu offers (one definition: :mod:`server.timezones`)."""
+    return pickable_zones()

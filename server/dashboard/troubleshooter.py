@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from flask import request
 from flask.typing import ResponseReturnValue
 
+from server.bookings.slots import troubleshoot_day
 from server.clock import utcnow
 from server.dashboard.forms import Errors
 from server.dashboard.links import TYPE_LABELS
@@ -14,7 +15,6 @@ from server.dashboard.rendering import render
 from server.dashboard.session import login_required, signed_in_user
 from server.db import get_session
 from server.links.services import get_account_link
-from server.links.slots import troubleshoot_day
 from server.timezones import zone
 
 __all__ = ["troubleshooter"]

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from server.accounts.auth import current_user, require_host
+from server.bookings.slots import troubleshoot
 from server.clock import utcnow
 from server.db import get_session
 from server.errors import ValidationFailed
@@ -17,7 +18,6 @@ from server.fields import AwareDateTime
 from server.links.models import BookingLink
 from server.links.schemas import LinkSchema
 from server.links.services import create_link, delete_link, get_account_link, link_view, update_link
-from server.links.slots import troubleshoot
 
 blp = Blueprint("links", __name__, url_prefix="/api/v1/links", description="Meeting links")
 SECURITY = [{"bearer": []}]

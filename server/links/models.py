@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.accounts.models import User
 from server.clock import utcnow
 from server.db import Base, UTCDateTime
+from server.errors import ValidationFailed
 
 __all__ = ["LINK_TYPES", "BookingLink", "LinkDateOverride", "LinkHost", "LinkHours"]
 
@@ -78,6 +79,20 @@ class BookingLink(Base):
         cascade="all, delete-orphan",
         lazy="selectin",
     )
+
+    def duration_for(self, asked: int | None) -> int:
+        """The meeting length a request means: what it asked for, or the link's first.
+
+        The one rule for every place that takes a duration (slots, booking, troubleshooting,
+        scheduling for a contact).
+
+        :raise ValidationFailed: the link doesn't offer ``asked``.
+        """
+        if not asked:
+            return self.durations[0]
+        if asked not in self.durations:
+            raise ValidationFailed({"duration": [f"Choose one of {self.durations} minutes."]})
+        return asked
 
     @property
     def host_ids(self) -> list[int]:

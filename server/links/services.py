@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.accounts.models import Account, User
-from server.accounts.services import slugify
 from server.clock import utcnow
 from server.errors import NotFound, ValidationFailed
 from server.links.hours import WEEKDAYS, format_hours, parse_day_hours
 from server.links.models import BookingLink, LinkDateOverride, LinkHost, LinkHours
 from server.links.schemas import LinkSchema
+from server.slugs import numbered, slugify
 
 __all__ = [
     "create_link",
@@ -23,6 +23,7 @@ __all__ = [
     "get_account_link",
     "get_public_link",
     "link_view",
+    "live_links",
     "update_link",
 ]
 
@@ -60,6 +61,18 @@ def get_public_link(session: Session, slug: str) -> BookingLink:
     return link
 
 
+def live_links(session: Session, account_id: int) -> list[BookingLink]:
+    """The account's links that are not deleted, oldest first: the links list, the Schedule
+    tab's choices, and the links that follow the account's GDPR defaults."""
+    return list(
+        session.scalars(
+            select(BookingLink)
+            .where(BookingLink.account_id == account_id, BookingLink.deleted_at.is_(None))
+            .order_by(BookingLink.id)
+        )
+    )
+
+
 def get_account_link(session: Session, user: User, link_id: int) -> BookingLink:
     """A link of the user's account; another account's link is as good as missing (A2)."""
     link = session.get(BookingLink, link_id)
@@ -69,13 +82,17 @@ def get_account_link(session: Session, user: User, link_id: int) -> BookingLink:
 
 
 def _unique_slug(session: Session, prefix: str, wanted: str, *, strict: bool) -> str:
-    slug, n = f"{prefix}/{wanted}", 1
-    while session.scalar(select(BookingLink.id).where(BookingLink.slug == slug)) is not None:
+    """``prefix/wanted``, numbered when taken; a slug the host chose is refused instead.
+
+    :raise ValidationFailed: ``strict`` and taken.
+    """
+    for name in numbered(wanted):
+        slug = f"{prefix}/{name}"
+        if session.scalar(select(BookingLink.id).where(BookingLink.slug == slug)) is None:
+            return slug
         if strict:
             raise ValidationFailed({"slug": ["This URL is already taken."]})
-        n += 1
-        slug = f"{prefix}/{wanted[:58]}-{n}"
-    return slug
+    raise AssertionError("unreachable")
 
 
 def _resolve_hosts(session: Session, user: User, host_ids: list[int]) -> list[User]:

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from server.clock import utcnow
 from server.contacts.services import upsert_contact
 from server.links.models import BookingLink
+from server.meeting_requests import notices
 from server.meeting_requests.models import VisitorRequest
-from server.notifications import outbox
 from server.notifications.facts import Person
 
 __all__ = ["RequestForm", "request_meeting"]
@@ -51,7 +51,7 @@ def request_meeting(session: Session, link: BookingLink, form: RequestForm) -> V
     message = f"Preferred times: {form.preferred_times}"
     if form.message:
         message = f"{form.message}\n\n{message}"
-    outbox.meeting_requested(
+    notices.meeting_requested(
         session,
         link,
         visitor=Person(

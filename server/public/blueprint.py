@@ -9,19 +9,19 @@ from flask import Response, current_app, g
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 
-from server.api import limiter
+from server.bookings import notices
 from server.bookings import services as bookings
 from server.bookings.models import Booking
+from server.bookings.slots import offered_slots
 from server.clock import utcnow
 from server.db import get_session
 from server.errors import ValidationFailed
 from server.i18n import catalog_messages
+from server.limiter import limiter
 from server.links.models import BookingLink
 from server.links.notice import render_notice
 from server.links.services import get_public_link
-from server.links.slots import offered_slots
 from server.meeting_requests.services import RequestForm, request_meeting
-from server.notifications import outbox
 from server.public.cors import refuse_foreign_origin
 from server.public.schemas import (
     BookingCreatedSchema,
@@ -216,7 +216,7 @@ def _calendar(booking: Booking, token: str) -> dict[str, Any]:
     base = g.get("site_base") or current_app.config["RENDEZVOUS_BASE_URL"]
     return {
         "ics_url": f"{base}/api/v1/public/bookings/{token}.ics",
-        **outbox.add_to_calendar_links(get_session(), booking),
+        **notices.add_to_calendar_links(get_session(), booking),
     }
 
 
@@ -262,7 +262,7 @@ def booking_calendar_file(token: str) -> Response:
     session = get_session()
     booking = bookings.get_by_token(session, token)
     g.public_account = booking.link.owner.account
-    body = outbox.calendar_file(session, booking, now=utcnow())
+    body = notices.calendar_file(session, booking, now=utcnow())
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'attachment; filename="meeting.ics"'
     response.headers["Cache-Control"] = "no-store"

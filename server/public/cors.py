@@ -36,7 +36,7 @@ class OriginNotAllowed(ApiError):
 
 
 def _own_origins(account: Account) -> set[str]:
-    from server.dashboard.models import CustomDomain
+    from server.domains.models import CustomDomain
 
     own = {
         f"{request.scheme}://{request.host}",

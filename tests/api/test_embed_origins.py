@@ -138,8 +138,8 @@ def test_servers_and_the_apps_own_pages_still_book(client, restricted, headers):
 
 def test_the_accounts_verified_domain_may_book(app, client, host, restricted):
     from server.clock import utcnow
-    from server.dashboard.models import CustomDomain
     from server.db import get_session
+    from server.domains.models import CustomDomain
 
     with app.app_context():
         session = get_session()

@@ -74,12 +74,12 @@ def test_defaults_of_a_new_link(client, host):
 
 
 def test_new_host_gets_the_three_preset_links(app, client):
-    from server.accounts.services import create_user
+    from server.accounts.signup import sign_up
     from server.db import get_session
 
     with app.app_context():
         session = get_session()
-        create_user(
+        sign_up(
             session,
             email="new@example.com",
             password="pw-pw-pw-pw",

@@ -93,12 +93,12 @@ _numbers = itertools.count(1)
 @pytest.fixture(scope="session")
 def live_host(live_app: LiveApp) -> dict[str, Any]:
     """One host for the session: Alice Martin, Europe/Paris, with a bearer token."""
-    from server.accounts.services import create_user
+    from server.accounts.signup import sign_up
     from server.db import get_session
 
     with live_app.app.app_context():
         session = get_session()
-        user = create_user(
+        user = sign_up(
             session,
             email="alice@example.com",
             password="browser-tests",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.dashboard import domains
+from server.domains import services as domains
 from tests.dashboard.conftest import Dashboard, text
 
 pytestmark = pytest.mark.db

@@ -20,7 +20,7 @@ from server.bookings.models import Booking
 from server.clock import utcnow
 from server.db import get_session
 from server.links.models import BookingLink
-from server.notifications import outbox as outbox_service
+from server.meeting_requests import notices as outbox_service
 from server.notifications.facts import Person
 from server.notifications.worker import MAX_ATTEMPTS, Worker
 from tests.notifications.conftest import book, iso, offered, outbox

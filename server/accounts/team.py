@@ -14,11 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.accounts.access import account_row
-from server.accounts.models import ROLES, Account, User
-from server.accounts.services import create_user, token_hash
+from server.accounts.models import ROLES, Account, Invitation, User
+from server.accounts.signup import sign_up
 from server.clock import utcnow
-from server.dashboard.models import Invitation
+from server.db import transaction
 from server.errors import ApiError, NotFound, ValidationFailed
+from server.tokens import token_hash
 
 __all__ = [
     "INVITATION_LIFETIME",
@@ -102,18 +103,21 @@ def invitation_for_token(session: Session, token: str) -> Invitation:
 def accept_invitation(
     session: Session, invitation: Invitation, *, name: str, password: str, timezone: str
 ) -> User:
-    """The invited person's user, in the inviting account, with its preset links."""
-    account = session.get(Account, invitation.account_id)
-    user = create_user(
-        session,
-        email=invitation.email,
-        password=password,
-        name=name,
-        timezone=timezone,
-        account=account,
-        role=invitation.role,
-    )
-    invitation.accepted_at = utcnow()
+    """The invited person's user, in the inviting account, with its preset links; committed.
+
+    :raise ValidationFailed: the email got a user meanwhile.
+    """
+    with transaction(session):
+        user = sign_up(
+            session,
+            email=invitation.email,
+            password=password,
+            name=name,
+            timezone=timezone,
+            account=session.get(Account, invitation.account_id),
+            role=invitation.role,
+        )
+        invitation.accepted_at = utcnow()
     return user
 
 

@@ -17,17 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, g, redirect, request
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.accounts.access import account_row
 from server.accounts.models import Account, User
 from server.clock import utcnow
-from server.dashboard.models import CustomDomain
-from server.db import get_session
+from server.domains.models import CustomDomain
 from server.errors import ValidationFailed
-from server.links.models import BookingLink
 
 __all__ = [
     "DnsStep",
@@ -38,21 +36,11 @@ __all__ = [
     "get_account_domain",
     "normalise_hostname",
     "resolve_addresses",
-    "route_custom_domain",
+    "share_base",
 ]
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-#: what a connected domain may serve: booking and manage pages, and what those pages load
-SERVED_PREFIXES = (
-    "/meetings/",
-    "/embed/",
-    "/widget/static/",
-    "/api/v1/public/",
-    "/uploads/",
-    "/favicon.",
-)
 MAX_DOMAINS_PER_ACCOUNT = 20
-_SLUG_IN_PATH = re.compile(r"^/(?:meetings|api/v1/public/links)/([a-z0-9-]+/[a-z0-9-]+)(?:/|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +102,18 @@ def add_domain(session: Session, account: Account, raw: str) -> CustomDomain:
     return domain
 
 
+def share_base(session: Session, account_id: int) -> str:
+    """Where share links point: the account's first connected domain (P4), else the app."""
+    domain = session.scalar(
+        select(CustomDomain)
+        .where(CustomDomain.account_id == account_id, CustomDomain.verified_at.is_not(None))
+        .order_by(CustomDomain.id)
+    )
+    if domain is not None:
+        return f"https://{domain.hostname}"
+    return current_app.config["RENDEZVOUS_BASE_URL"]
+
+
 def get_account_domain(session: Session, user: User, domain_id: int) -> CustomDomain:
     """:raise NotFound: no such domain in the user's account (A2)."""
     return account_row(session, CustomDomain, domain_id, user.account_id, "domain")
@@ -172,45 +172,3 @@ def dns_steps(domain: CustomDomain) -> list[DnsStep]:
         )
         for address in addresses
     ]
-
-
-def _request_hostname() -> str:
-    return (request.host or "").rsplit("]", 1)[-1].split(":")[0].lower() or request.host
-
-
-def route_custom_domain() -> Response | None:
-    """Before every request: on a connected domain, serve only the booking pages.
-
-    ``/`` there leads to the account's default link (P2). Sets ``g.custom_domain`` and
-    ``g.site_base`` (what the pages use for their own URLs).
-    """
-    host = _request_hostname()
-    if not host or host == app_hostname() or host in ("localhost", "127.0.0.1"):
-        return None
-    session = get_session()
-    domain = session.scalar(
-        select(CustomDomain).where(
-            CustomDomain.hostname == host, CustomDomain.verified_at.is_not(None)
-        )
-    )
-    if domain is None:
-        return None
-    g.custom_domain = domain
-    g.site_base = request.host_url.rstrip("/")
-    path = request.path
-    slug = _SLUG_IN_PATH.match(path)
-    if slug and not path.startswith("/meetings/manage/"):
-        link = session.scalar(select(BookingLink).where(BookingLink.slug == slug.group(1)))
-        if link is None or link.account_id != domain.account_id:
-            abort(404, "No meeting link at this address.")
-    if path == "/":
-        account = session.get(Account, domain.account_id)
-        link = (
-            session.get(BookingLink, account.default_link_id) if account.default_link_id else None
-        )
-        if link is None or link.deleted_at is not None or link.account_id != account.id:
-            abort(404, "No default meeting link on this domain.")
-        return redirect(f"/meetings/{link.slug}")
-    if not path.startswith(SERVED_PREFIXES):
-        abort(404)
-    return None

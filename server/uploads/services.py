@@ -22,8 +22,8 @@ from werkzeug.datastructures import FileStorage
 
 from server.accounts.access import account_row
 from server.accounts.models import User
-from server.dashboard.models import Upload
 from server.errors import NotFound
+from server.uploads.models import Upload
 
 __all__ = [
     "MAX_BYTES",

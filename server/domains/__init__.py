@@ -1,0 +1,1 @@
+"""Custom domains (P4): adding, checking DNS, and the gate that serves booking pages there."""

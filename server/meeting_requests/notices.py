@@ -1,0 +1,58 @@
+"""What a meeting request tells the link's hosts (C6), rendered and put in the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from server.links.models import BookingLink
+from server.notifications import messages
+from server.notifications.facts import MeetingRequest, Person
+from server.notifications.models import OutboxMessage
+from server.notifications.outbox import enqueue
+from server.notifications.settings import MailSettings, current_settings
+
+__all__ = ["meeting_requested"]
+
+
+def meeting_requested(
+    session: Session,
+    link: BookingLink,
+    *,
+    visitor: Person,
+    message: str = "",
+    preferred_times: Sequence[datetime] = (),
+    calendar_disconnected: bool = True,
+    contact_id: int | None = None,
+    now: datetime,
+    settings: MailSettings | None = None,
+) -> list[OutboxMessage]:
+    """C6: tell the link's hosts that a visitor asked for a meeting (and why links ask)."""
+    settings = settings or current_settings()
+    base = settings.base_url
+    request = MeetingRequest(
+        link_title=link.title,
+        language=link.language,
+        locale=link.locale,
+        visitor=visitor,
+        message=message,
+        preferred_times=tuple(preferred_times),
+        calendar_disconnected=calendar_disconnected,
+        contact_url=f"{base}/app/contacts/{contact_id}" if contact_id else None,
+        calendars_url=f"{base}/app/calendars",
+    )
+    hosts = [h.user for h in link.hosts] or [link.owner]
+    return [
+        enqueue(
+            session,
+            messages.request_notice(
+                request, Person(name=host.name, email=host.email, timezone=host.timezone)
+            ),
+            account_id=link.account_id,
+            settings=settings,
+            now=now,
+        )
+        for host in hosts
+    ]

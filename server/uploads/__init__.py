@@ -1,0 +1,1 @@
+"""Uploaded images: checked by content, stored in the database, served by a random key."""
