@@ -12,10 +12,9 @@ from datetime import timedelta
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
 
 from server import create_app
-from server.accounts.models import User
+from server.accounts.services import user_by_email
 from server.clock import utcnow
 from server.db import get_session
 from server.errors import ValidationFailed
@@ -70,7 +69,7 @@ def demo() -> None:
     from server.accounts.signup import sign_up
 
     session = get_session()
-    user = session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    user = user_by_email(session, DEMO_EMAIL)
     if user is None:
         user = sign_up(
             session,

@@ -1,16 +1,18 @@
-"""marshmallow fields shared by several features' schemas: zones, aware datetimes, wall times."""
+"""marshmallow fields shared by several features' schemas: zones and aware datetimes.
+
+Wall-clock hours (``"HH:MM"``) belong to links alone: :mod:`server.links.hours`.
+"""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from marshmallow import ValidationError, fields
 
 from server.timezones import is_valid_timezone
 
-__all__ = ["AwareDateTime", "TimeZoneName", "WallTime"]
+__all__ = ["AwareDateTime", "TimeZoneName"]
 
 
 class TimeZoneName(fields.String):
@@ -35,29 +37,3 @@ class AwareDateTime(fields.DateTime):
                 "Give the time with its UTC offset, e.g. 2026-12-01T09:00:00-05:00."
             )
         return parsed
-
-
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
-class WallTime(fields.Field):
-    """``"HH:MM"`` wall-clock time; ``"24:00"`` is accepted as an end and stored as ``time(0)``."""
-
-    def __init__(self, *, allow_end_of_day: bool = False, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.allow_end_of_day = allow_end_of_day
-
-    def _serialize(self, value: time | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        if value is None:
-            return None
-        if value == time(0) and self.allow_end_of_day:
-            return "24:00"
-        return value.strftime("%H:%M")
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> time:
-        if value == "24:00" and self.allow_end_of_day:
-            return time(0)
-        match = _HHMM.match(value) if isinstance(value, str) else None
-        if not match:
-            raise ValidationError("Use 24-hour 'HH:MM'.")
-        return time(int(match.group(1)), int(match.group(2)))

@@ -7,6 +7,7 @@ from typing import Any
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 
+from server.accounts import services as accounts
 from server.accounts.auth import Unauthorized, current_user, require_host
 from server.accounts.schemas import (
     AccountUpdateSchema,
@@ -40,7 +41,6 @@ def create_token(data: dict[str, Any]) -> ResponseReturnValue:
     if user is None:
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
     token = issue_token(session, user)
-    session.commit()
     return {"token": token, "user_id": user.id}
 
 
@@ -60,8 +60,5 @@ def account() -> dict[str, Any]:
 @require_host
 def update_account(data: dict[str, Any]) -> dict[str, Any]:
     """Change account settings such as the origins allowed to embed (P5)."""
-    account = current_user().account
-    for name, value in data.items():
-        setattr(account, name, value)
-    get_session().commit()
+    accounts.update_account(get_session(), current_user().account, data)
     return _view()

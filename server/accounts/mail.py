@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app, url_for
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from server.accounts.models import Invitation, User
 from server.clock import utcnow
 from server.notifications.facts import Person
 from server.notifications.messages import Email
@@ -20,7 +22,12 @@ from server.notifications.models import OutboxMessage
 from server.notifications.outbox import enqueue
 from server.notifications.settings import current_settings
 
-__all__ = ["send_account_email"]
+__all__ = ["absolute_url", "send_account_email", "send_invitation", "send_reset_link"]
+
+
+def absolute_url(endpoint: str, **values: str) -> str:
+    """Links in emails point at the app's public URL, whatever host the request came on."""
+    return f"{current_app.config['RENDEZVOUS_BASE_URL']}{url_for(endpoint, **values)}"
 
 
 def _html(paragraphs: list[str], url: str) -> str:
@@ -65,4 +72,48 @@ def send_account_email(
         settings=current_settings(),
         now=now,
         expires_at=now + valid_for,
+    )
+
+
+def send_reset_link(
+    session: Session, user: User, token: str, valid_for: timedelta
+) -> OutboxMessage:
+    """Queue the password-reset email whose link carries ``token`` (:mod:`.passwords`)."""
+    return send_account_email(
+        session,
+        kind="password_reset",
+        account_id=user.account_id,
+        to_email=user.email,
+        to_name=user.name,
+        subject="Reset your Rendezvous password",
+        paragraphs=[
+            f"Hello {user.name},",
+            f"Someone (hopefully you) asked to reset the password of {user.email}. "
+            "Choose a new one with this link within an hour. If it wasn't you, ignore this "
+            "message: your password stays the same.",
+        ],
+        url=absolute_url("dashboard.reset_password", token=token),
+        valid_for=valid_for,
+    )
+
+
+def send_invitation(
+    session: Session, inviter: User, invitation: Invitation, token: str
+) -> OutboxMessage:
+    """Queue the email inviting ``invitation.email`` to the account, valid as long as the
+    invitation is (:mod:`.team`)."""
+    return send_account_email(
+        session,
+        kind="team_invitation",
+        account_id=inviter.account_id,
+        to_email=invitation.email,
+        to_name=invitation.email,
+        subject=f"{inviter.name} invites you to {inviter.account.name} on Rendezvous",
+        paragraphs=[
+            "Hello,",
+            f"{inviter.name} invites you to join {inviter.account.name} on Rendezvous, to share "
+            "meeting links and take bookings. The invitation is valid for 7 days.",
+        ],
+        url=absolute_url("dashboard.accept_invitation", token=token),
+        valid_for=invitation.expires_at - invitation.created_at,
     )

@@ -11,10 +11,22 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.clock import utcnow
 from server.db import Base, UTCDateTime
 
-__all__ = ["ROLES", "Account", "ApiToken", "Invitation", "User"]
+__all__ = ["ROLES", "Account", "AccountOwned", "ApiToken", "Invitation", "User"]
 
 #: an admin changes the account (branding, domains, GDPR defaults, team); a member their links
 ROLES = ("admin", "member")
+
+
+class AccountOwned:
+    """The columns of a row that belongs to one account (A2) and goes when the account goes:
+    its id, its ``account_id`` (what :func:`server.accounts.access.account_row` checks) and
+    when it was made."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-10)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True, sort_order=-9
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Account(Base):
@@ -36,15 +48,11 @@ class Account(Base):
     users: Mapped[list[User]] = relationship(back_populates="account", order_by="User.id")
 
 
-class User(Base):
+class User(AccountOwned, Base):
     """A host. ``meetings_prefix`` is the first segment of the slugs of links created next (P1)."""
 
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(200))
@@ -52,7 +60,6 @@ class User(Base):
     meetings_prefix: Mapped[str] = mapped_column(String(64), unique=True)
     photo_url: Mapped[str | None] = mapped_column(String(2000))
     role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     account: Mapped[Account] = relationship(back_populates="users")
 
@@ -72,19 +79,14 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
-class Invitation(Base):
+class Invitation(AccountOwned, Base):
     """An emailed invitation to join an account; only the SHA-256 of its token is stored."""
 
     __tablename__ = "invitations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
     email: Mapped[str] = mapped_column(String(254))
     role: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ the hash, so the same link no longer matches; it also lapses after an hour.
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -15,9 +16,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from server.accounts import mail
 from server.accounts.models import User
+from server.accounts.services import user_by_email
+from server.db import transaction
 
-__all__ = ["RESET_LIFETIME_SECONDS", "reset_token", "set_password", "user_for_reset_token"]
+__all__ = [
+    "RESET_LIFETIME_SECONDS",
+    "request_reset",
+    "reset_token",
+    "set_password",
+    "user_for_reset_token",
+]
 
 RESET_LIFETIME_SECONDS = 3600
 
@@ -50,5 +60,17 @@ def user_for_reset_token(session: Session, token: str) -> User | None:
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    user.password_hash = generate_password_hash(password)
+def request_reset(session: Session, email: str) -> None:
+    """Queue a reset link for the user of ``email``, committed; nothing for an unknown address
+    (the page says the same either way, so addresses can't be probed)."""
+    with transaction(session):
+        user = user_by_email(session, email)
+        if user is not None:
+            valid_for = timedelta(seconds=RESET_LIFETIME_SECONDS)
+            mail.send_reset_link(session, user, reset_token(user), valid_for)
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """The new password, committed; it also ends the reset link and every other session."""
+    with transaction(session):
+        user.password_hash = generate_password_hash(password)

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from server.accounts.access import account_row
 from server.accounts.models import Account, ApiToken, User
-from server.errors import ValidationFailed
+from server.db import transaction
+from server.errors import NotFound, ValidationFailed
 from server.slugs import first_free, slugify
 from server.tokens import new_token, token_hash
 
 __all__ = [
+    "RESERVED_PREFIXES",
     "authenticate",
     "create_user",
+    "delete_account_row",
     "issue_token",
     "prefix_taken",
+    "revoke_token",
+    "update_account",
+    "user_by_email",
     "user_for_token",
+    "user_tokens",
 ]
 
+T = TypeVar("T")
 
 #: first path segments of pages that are not a host's links (``/meetings/manage/<token>``)
 RESERVED_PREFIXES = frozenset({"manage", "embed", "static", "api", "app", "widget", "admin"})
@@ -58,7 +70,7 @@ def create_user(
     :raise ValidationFailed: a user with this email exists.
     """
     email = email.strip().lower()
-    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+    if user_by_email(session, email) is not None:
         raise ValidationFailed({"email": ["A user with this email already exists."]})
     creates_account = account is None
     if account is None:
@@ -78,6 +90,35 @@ def create_user(
     return user
 
 
+def user_by_email(session: Session, email: str) -> User | None:
+    """The user of ``email``, whatever its case: one address is one user."""
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def update_account(session: Session, account: Account, changes: Mapping[str, Any]) -> Account:
+    """Account settings (name, meeting types, allowed origins, accent colour), committed.
+
+    ``changes`` are already validated by the caller's schema; their keys are attribute names.
+    """
+    with transaction(session):
+        for name, value in changes.items():
+            setattr(account, name, value)
+    return account
+
+
+def delete_account_row(
+    session: Session, model: type[T], row_id: int, account_id: int, what: str
+) -> T:
+    """Delete one row of the account (a domain, an invitation), committed; the deleted row.
+
+    :raise NotFound: "No such <what>." (:func:`server.accounts.access.account_row`).
+    """
+    with transaction(session):
+        row = account_row(session, model, row_id, account_id, what)
+        session.delete(row)
+    return row
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not check_password_hash(user.password_hash, password):
@@ -86,9 +127,33 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def issue_token(session: Session, user: User, name: str = "") -> str:
-    """A new bearer token; only its hash is kept, so this is the one time it is seen."""
+    """A new bearer token, committed; only its hash is kept, so this is the one time it is
+    seen."""
     token = new_token("rdv_")
-    session.add(ApiToken(user_id=user.id, token_hash=token_hash(token), name=name[:100]))
+    with transaction(session):
+        session.add(ApiToken(user_id=user.id, token_hash=token_hash(token), name=name[:100]))
+    return token
+
+
+def user_tokens(session: Session, user: User) -> list[ApiToken]:
+    """The user's tokens, newest first (the dashboard lists them to revoke one)."""
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
+    """Delete one of the user's tokens, committed: it no longer opens the API.
+
+    :raise NotFound: not a token of this user.
+    """
+    with transaction(session):
+        token = session.get(ApiToken, token_id)
+        if token is None or token.user_id != user.id:
+            raise NotFound("No such token.")
+        session.delete(token)
     return token
 
 

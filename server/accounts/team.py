@@ -10,11 +10,13 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.accounts import mail
 from server.accounts.access import account_row
 from server.accounts.models import ROLES, Account, Invitation, User
+from server.accounts.services import delete_account_row, user_by_email
 from server.accounts.signup import sign_up
 from server.clock import utcnow
 from server.db import transaction
@@ -25,9 +27,10 @@ __all__ = [
     "INVITATION_LIFETIME",
     "accept_invitation",
     "create_invitation",
-    "get_account_invitation",
     "invitation_for_token",
+    "invite",
     "pending_invitations",
+    "revoke_invitation",
     "set_role",
 ]
 
@@ -37,14 +40,16 @@ INVITATION_LIFETIME = timedelta(days=7)
 def create_invitation(
     session: Session, inviter: User, email: str, role: str
 ) -> tuple[Invitation, str]:
-    """A new invitation (an older pending one for the same email is replaced).
+    """A new invitation (an older pending one for the same email is replaced), and its token.
+
+    A step of :func:`invite`: it only flushes.
 
     :raise ValidationFailed: the email already has a user, or an unknown role.
     """
     email = email.strip().lower()
     if role not in ROLES:
         raise ValidationFailed({"role": [f"Choose one of {', '.join(ROLES)}."]})
-    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+    if user_by_email(session, email) is not None:
         raise ValidationFailed({"email": ["This person already has a Rendezvous user."]})
     for old in pending_invitations(session, inviter.account_id):
         if old.email == email:
@@ -65,6 +70,25 @@ def create_invitation(
     return invitation, token
 
 
+def invite(session: Session, inviter: User, email: str, role: str) -> Invitation:
+    """Invite ``email`` to the inviter's account and queue the email with its link; committed.
+
+    :raise ValidationFailed: see :func:`create_invitation`.
+    """
+    with transaction(session):
+        invitation, token = create_invitation(session, inviter, email, role)
+        mail.send_invitation(session, inviter, invitation, token)
+    return invitation
+
+
+def revoke_invitation(session: Session, admin: User, invitation_id: int) -> Invitation:
+    """Withdraw a pending invitation, committed: its link stops working.
+
+    :raise NotFound: not an invitation of the admin's account.
+    """
+    return delete_account_row(session, Invitation, invitation_id, admin.account_id, "invitation")
+
+
 def pending_invitations(session: Session, account_id: int) -> list[Invitation]:
     return list(
         session.scalars(
@@ -77,11 +101,6 @@ def pending_invitations(session: Session, account_id: int) -> list[Invitation]:
             .order_by(Invitation.id)
         )
     )
-
-
-def get_account_invitation(session: Session, user: User, invitation_id: int) -> Invitation:
-    """:raise NotFound: not an invitation of the user's account."""
-    return account_row(session, Invitation, invitation_id, user.account_id, "invitation")
 
 
 def invitation_for_token(session: Session, token: str) -> Invitation:
@@ -122,19 +141,24 @@ def accept_invitation(
 
 
 def set_role(session: Session, admin: User, user_id: int, role: str) -> User:
-    """:raise NotFound: no such user in the account. :raise ApiError: the last admin."""
-    user = account_row(session, User, user_id, admin.account_id, "team member")
-    if role not in ROLES:
-        raise ValidationFailed({"role": [f"Choose one of {', '.join(ROLES)}."]})
-    if user.role == "admin" and role != "admin":
-        admins = session.scalars(
-            select(User.id).where(User.account_id == admin.account_id, User.role == "admin")
-        ).all()
-        if len(admins) <= 1:
-            raise ApiError(
-                "An account needs at least one admin; make someone else admin first.",
-                code="last_admin",
-                status=409,
-            )
-    user.role = role
+    """The member's new role, committed.
+
+    :raise NotFound: no such user in the account. :raise ValidationFailed: an unknown role.
+    :raise ApiError: the last admin would become a member.
+    """
+    with transaction(session):
+        user = account_row(session, User, user_id, admin.account_id, "team member")
+        if role not in ROLES:
+            raise ValidationFailed({"role": [f"Choose one of {', '.join(ROLES)}."]})
+        if user.role == "admin" and role != "admin":
+            admins = session.scalars(
+                select(User.id).where(User.account_id == admin.account_id, User.role == "admin")
+            ).all()
+            if len(admins) <= 1:
+                raise ApiError(
+                    "An account needs at least one admin; make someone else admin first.",
+                    code="last_admin",
+                    status=409,
+                )
+        user.role = role
     return user

@@ -3,42 +3,8 @@
 Pure Python (standard library only): no Flask, no SQLAlchemy. Everything else feeds it weekly
 hours, rules, a window and busy intervals (booked meetings with the buffers they keep); it
 returns timezone-aware UTC datetimes.
+
+Import from the module that defines a name, read in this order: ``rules`` (weekly hours, the
+window, ``SlotRules``), ``intervals`` (half-open UTC intervals), ``busy`` (``BusySource``) and
+``engine`` (candidate starts, free slots, teams and the reasons a start isn't offered).
 """
-
-from server.availability.busy import BusySource
-from server.availability.engine import (
-    KINDS,
-    Reason,
-    candidate_starts,
-    choose_round_robin_host,
-    explain,
-    free_hosts,
-    free_slots,
-    is_bookable,
-    local_day_range,
-    team_slots,
-)
-from server.availability.intervals import Interval, Meeting, as_utc, merge, overlaps
-from server.availability.rules import DailyHours, SlotRules, Window
-
-__all__ = [
-    "KINDS",
-    "BusySource",
-    "DailyHours",
-    "Interval",
-    "Meeting",
-    "Reason",
-    "SlotRules",
-    "Window",
-    "as_utc",
-    "candidate_starts",
-    "choose_round_robin_host",
-    "explain",
-    "free_hosts",
-    "free_slots",
-    "is_bookable",
-    "local_day_range",
-    "merge",
-    "overlaps",
-    "team_slots",
-]

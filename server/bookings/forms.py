@@ -12,9 +12,18 @@ from typing import Any
 
 from server.errors import ValidationFailed
 
-__all__ = ["IDENTITY_KEYS", "clean_answers", "consent_record", "contact_properties"]
+__all__ = [
+    "IDENTITY_KEYS",
+    "LEGAL_BASES",
+    "clean_answers",
+    "consent_record",
+    "consent_time",
+    "contact_properties",
+]
 
 IDENTITY_KEYS = ("first_name", "last_name", "email")
+#: a legitimate-interest record's legal basis, as the host reads it (L9)
+LEGAL_BASES = {"prospect": "prospect / lead", "customer": "existing customer"}
 MAX_ANSWER_LENGTH = 5000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -109,3 +118,11 @@ def consent_record(
     record["processing_text"] = consent_config.get("processing_text", "")
     record["subscriptions"] = {t: subscriptions.get(t) is True for t in types}
     return record
+
+
+def consent_time(record: Mapping[str, Any]) -> datetime | None:
+    """When a consent record was made; None when it says no readable time."""
+    try:
+        return datetime.fromisoformat(record.get("at") or "")
+    except ValueError:
+        return None

@@ -67,6 +67,11 @@ class Booking(Base):
         lazy="selectin",
     )
 
+    @property
+    def visitor_name(self) -> str:
+        """The visitor as both sides read them: their name, or their email when they gave none."""
+        return f"{self.contact.first_name} {self.contact.last_name}".strip() or self.contact.email
+
 
 class BookingHost(Base):
     """The time a booking holds on one host's calendar.
@@ -119,3 +124,11 @@ class BookingChange(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     booking: Mapped[Booking] = relationship(back_populates="changes")
+    actor_user: Mapped[User | None] = relationship()
+
+    @property
+    def actor_name(self) -> str:
+        """Who made the change: the visitor's name, or the host's ("" once that user is gone)."""
+        if self.actor == "host":
+            return self.actor_user.name if self.actor_user is not None else ""
+        return self.booking.visitor_name

@@ -80,22 +80,16 @@ def attending_hosts(session: Session, booking: Booking) -> list[User]:
     return [booking.host, *(u for u in others if u is not None)]
 
 
-def _visitor_name(booking: Booking) -> str:
-    contact = booking.contact
-    return f"{contact.first_name} {contact.last_name}".strip() or contact.email
-
-
-def change_facts(session: Session, booking: Booking, change: BookingChange) -> Change:
+def change_facts(change: BookingChange) -> Change:
     """Who made ``change`` (the visitor, or a host by their user row) and why."""
     if change.actor == "host":
-        user = session.get(User, change.actor_user_id) if change.actor_user_id else None
-        name, email = (user.name, user.email) if user else ("", "")
+        email = change.actor_user.email if change.actor_user is not None else ""
     else:
-        name, email = _visitor_name(booking), booking.contact.email
+        email = change.booking.contact.email
     return Change(
         kind=change.kind,
         actor=change.actor,
-        actor_name=name,
+        actor_name=change.actor_name,
         actor_email=email,
         reason=change.reason or "",
     )
@@ -114,7 +108,6 @@ def meeting_facts(
     link, contact = booking.link, booking.contact
     hosts = attending_hosts(session, booking)
     base = settings.base_url
-    name = _visitor_name(booking)
     return Meeting(
         booking_id=booking.id,
         uid=booking_uid(booking.id, settings.domain),
@@ -130,31 +123,40 @@ def meeting_facts(
         locale=link.locale,
         organizer=person(hosts[0]),
         hosts=tuple(person(h) for h in hosts),
-        visitor=Person(name=name, email=contact.email, timezone=booking.timezone),
+        visitor=Person(name=booking.visitor_name, email=contact.email, timezone=booking.timezone),
         tokens=TokenValues(
             first_name=contact.first_name,
             last_name=contact.last_name,
             email=contact.email,
             properties=dict(contact.properties or {}),
         ),
-        contact_url=f"{base}/app/contacts/{contact.id}",
-        booking_url=f"{base}/app/bookings/{booking.id}",
+        contact_url=settings.contact_url(contact.id),
+        booking_url=settings.booking_url(booking.id),
         booking_page_url=f"{base}/meetings/{link.slug}",
         manage_url=f"{base}/meetings/manage/{manage_token}" if manage_token else None,
         answers=_answers(link, booking.answers),
         round_robin=link.type == "round_robin",
         reminder_includes_description=bool((link.reminders or {}).get("include_description")),
-        change=change_facts(session, booking, change) if change is not None else None,
+        change=change_facts(change) if change is not None else None,
     )
 
 
-def _enqueue_all(
+def _enqueue(
     session: Session,
     booking: Booking,
     emails: Iterable[messages.Email],
     settings: MailSettings,
     now: datetime,
+    *,
+    reminders_of: Meeting | None = None,
 ) -> list[OutboxMessage]:
+    """The emails, due now; with ``reminders_of``, then B6's reminders to the visitor, one per
+    offset still ahead, in the assigned host's name, worthless once the meeting has begun."""
+    due: list[tuple[messages.Email, datetime, datetime | None]] = [(e, now, None) for e in emails]
+    if reminders_of is not None:
+        reminder = messages.reminder(reminders_of, reminders_of.visitor)
+        times = reminder_times(booking.start_at, booking.link.reminders, now)
+        due += [(reminder, at, booking.start_at) for at in times]
     return [
         enqueue(
             session,
@@ -163,28 +165,10 @@ def _enqueue_all(
             booking_id=booking.id,
             settings=settings,
             now=now,
+            send_at=send_at,
+            expires_at=expires_at,
         )
-        for email in emails
-    ]
-
-
-def _enqueue_reminders(
-    session: Session, booking: Booking, meeting: Meeting, settings: MailSettings, now: datetime
-) -> list[OutboxMessage]:
-    """B6: one reminder to the visitor per offset still ahead, in the assigned host's name."""
-    email = messages.reminder(meeting, meeting.visitor)
-    return [
-        enqueue(
-            session,
-            email,
-            account_id=booking.account_id,
-            booking_id=booking.id,
-            settings=settings,
-            now=now,
-            send_at=at,
-            expires_at=booking.start_at,
-        )
-        for at in reminder_times(booking.start_at, booking.link.reminders, now)
+        for email, send_at, expires_at in due
     ]
 
 
@@ -204,8 +188,7 @@ def booked(
     meeting = meeting_facts(session, booking, settings, manage_token=manage_token)
     emails = [messages.invitation(meeting, stamp=now)]
     emails += [messages.host_notification(meeting, h, stamp=now) for h in meeting.hosts]
-    rows = _enqueue_all(session, booking, emails, settings, now)
-    return rows + _enqueue_reminders(session, booking, meeting, settings, now)
+    return _enqueue(session, booking, emails, settings, now, reminders_of=meeting)
 
 
 def rescheduled(
@@ -248,8 +231,7 @@ def rescheduled(
         if user is not None:
             emails.append(messages.cancellation(was, person(user), stamp=now))
     drop_pending_reminders(session, booking.id, now)
-    rows = _enqueue_all(session, booking, emails, settings, now)
-    return rows + _enqueue_reminders(session, booking, meeting, settings, now)
+    return _enqueue(session, booking, emails, settings, now, reminders_of=meeting)
 
 
 def cancelled(
@@ -267,7 +249,7 @@ def cancelled(
     recipients = [meeting.visitor, *meeting.hosts]
     emails = [messages.cancellation(meeting, r, stamp=now) for r in recipients]
     drop_pending_reminders(session, booking.id, now)
-    return _enqueue_all(session, booking, emails, settings, now)
+    return _enqueue(session, booking, emails, settings, now)
 
 
 def calendar_file(

@@ -5,6 +5,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.bookings.services import MAX_REASON_LENGTH
+from server.contacts.schemas import ContactNameSchema
 from server.fields import AwareDateTime
 
 __all__ = [
@@ -29,16 +30,23 @@ class BookingListQuerySchema(Schema):
 
 
 class BookingChangeSchema(Schema):
-    """A cancel or reschedule: who (the visitor or a host), when, why, and from which time."""
+    """A cancel or reschedule: who (the visitor or a host), when, why, and from which time.
+
+    Dumps a :class:`~server.bookings.models.BookingChange` as it is.
+    """
 
     kind = fields.String(metadata={"description": "rescheduled | cancelled"})
     actor = fields.String(metadata={"description": "visitor | host"})
     actor_user_id = fields.Integer(allow_none=True, metadata={"description": "the host, if one"})
     actor_name = fields.String()
     reason = fields.String()
-    at = fields.DateTime()
-    previous_start = fields.DateTime(allow_none=True, metadata={"description": "rescheduled"})
-    previous_end = fields.DateTime(allow_none=True, metadata={"description": "rescheduled"})
+    at = fields.DateTime(attribute="created_at")
+    previous_start = fields.DateTime(
+        attribute="previous_start_at", allow_none=True, metadata={"description": "rescheduled"}
+    )
+    previous_end = fields.DateTime(
+        attribute="previous_end_at", allow_none=True, metadata={"description": "rescheduled"}
+    )
 
 
 class HostCancelSchema(Schema):
@@ -50,22 +58,28 @@ class HostCancelSchema(Schema):
 
 
 class HostBookingSchema(Schema):
+    """A :class:`~server.bookings.models.Booking` in the host API, dumped as it is."""
+
     id = fields.Integer()
     link_id = fields.Integer()
     host_id = fields.Integer()
-    host_ids = fields.List(fields.Integer())
+    host_ids = fields.Method("_host_ids", metadata={"type": "array", "items": {"type": "integer"}})
     contact_id = fields.Integer()
-    start = fields.DateTime()
-    end = fields.DateTime()
-    duration = fields.Integer()
+    start = fields.DateTime(attribute="start_at")
+    end = fields.DateTime(attribute="end_at")
+    duration = fields.Integer(attribute="duration_minutes")
     timezone = fields.String()
     status = fields.String()
     answers = fields.Dict()
     consent = fields.Dict()
     utm = fields.Dict()
-    contact = fields.Dict()
+    contact = fields.Nested(ContactNameSchema)
     created_at = fields.DateTime()
     cancelled_at = fields.DateTime(allow_none=True)
     changes = fields.List(
         fields.Nested(BookingChangeSchema), metadata={"description": "oldest first"}
     )
+
+    def _host_ids(self, booking: Any) -> list[int]:
+        """Every attending host: one, or all of a group link's."""
+        return [held.user_id for held in booking.attendees]

@@ -38,10 +38,12 @@ __all__ = [
     "Actor",
     "BookingRequest",
     "SlotUnavailable",
+    "account_bookings",
     "book",
     "cancel",
     "clean_reason",
     "get_by_token",
+    "host_bookings",
     "reschedule",
 ]
 
@@ -139,8 +141,7 @@ def book(
     :raise ValidationFailed: bad duration, answers, consent, or a start the link never offers.
     :raise SlotUnavailable: the time was free when shown but isn't any more.
     """
-    if request.duration not in link.durations:
-        raise ValidationFailed({"duration": [f"Choose one of {link.durations} minutes."]})
+    link.duration_for(request.duration)  # :raise ValidationFailed: not offered
     answers = clean_answers(link.form, request.answers, request.last_name)
     consent = consent_record(link.consent or {}, request.consent, clock())
     rules = rules_for(link, request.duration)
@@ -352,3 +353,53 @@ def reschedule(
     except IntegrityError as exc:
         raise SlotUnavailable() from exc
     return booking
+
+
+# -- reading: the host's lists (dashboard and host API) -------------------------------------
+
+
+def account_bookings(
+    session: Session, account_id: int, show: str, now: datetime, *, limit: int
+) -> list[Booking]:
+    """The account's ``upcoming`` meetings soonest first; ``past`` and ``cancelled`` ones
+    latest first (the dashboard's tabs)."""
+    statement = select(Booking).where(Booking.account_id == account_id).limit(limit)
+    if show == "upcoming":
+        statement = statement.where(Booking.status == "confirmed", Booking.end_at > now)
+        statement = statement.order_by(Booking.start_at, Booking.id)
+    else:
+        if show == "past":
+            statement = statement.where(Booking.status == "confirmed", Booking.end_at <= now)
+        else:
+            statement = statement.where(Booking.status == "cancelled")
+        statement = statement.order_by(Booking.start_at.desc(), Booking.id.desc())
+    return list(session.scalars(statement))
+
+
+def host_bookings(
+    session: Session,
+    account_id: int,
+    *,
+    limit: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    status: str | None = None,
+    link_id: int | None = None,
+) -> list[Booking]:
+    """The account's bookings by start time: those overlapping ``[start, end)`` when given,
+    with this status, on this link."""
+    statement = (
+        select(Booking)
+        .where(Booking.account_id == account_id)
+        .order_by(Booking.start_at, Booking.id)
+        .limit(limit)
+    )
+    if start is not None:
+        statement = statement.where(Booking.end_at > start)
+    if end is not None:
+        statement = statement.where(Booking.start_at < end)
+    if status is not None:
+        statement = statement.where(Booking.status == status)
+    if link_id is not None:
+        statement = statement.where(Booking.link_id == link_id)
+    return list(session.scalars(statement))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from server.availability.busy import BusySource
 from server.availability.engine import candidate_starts, explain, local_day_range, team_slots
+from server.availability.intervals import Interval
 from server.availability.rules import SlotRules, Window
 from server.bookings.busy import BookingsBusySource
 from server.links.models import BookingLink
@@ -17,18 +19,12 @@ __all__ = ["busy_window", "offered_slots", "rules_for", "troubleshoot", "trouble
 
 
 def rules_for(link: BookingLink, duration: int) -> SlotRules:
-    weekly: dict[int, list[tuple]] = {}
-    for row in link.hours:
-        weekly.setdefault(row.weekday, []).append((row.start_time, row.end_time))
-    overrides: dict[date, list[tuple]] = {}
-    for row in link.date_overrides:
-        pairs = overrides.setdefault(row.day, [])
-        if row.start_time is not None and row.end_time is not None:
-            pairs.append((row.start_time, row.end_time))
+    """The engine's rules for ``link`` at one meeting length (already checked by the caller:
+    :meth:`BookingLink.duration_for`)."""
     return SlotRules(
         timezone=link.timezone,
-        weekly_hours={day: tuple(pairs) for day, pairs in weekly.items()},
-        date_overrides={day: tuple(pairs) for day, pairs in overrides.items()},
+        weekly_hours=link.weekly_hours,
+        date_overrides=link.override_hours,
         duration_minutes=duration,
         slot_interval_minutes=link.slot_interval_minutes,
         buffer_before_minutes=link.buffer_before_minutes,
@@ -69,6 +65,13 @@ def offered_slots(
     return team_slots(link.type, rules, busy, now, range_start, range_end)
 
 
+def _reasons(
+    rules: SlotRules, busy: Sequence[Interval], now: datetime, start: datetime
+) -> list[dict[str, str]]:
+    """The engine's reasons one host can't take ``start``, as the troubleshooters show them."""
+    return [{"code": r.value, "message": r.message} for r in explain(rules, busy, now, start)]
+
+
 def troubleshoot(
     session: Session, link: BookingLink, duration: int, start: datetime, now: datetime
 ) -> list[dict[str, Any]]:
@@ -80,13 +83,13 @@ def troubleshoot(
     names = {h.user_id: h.user.name for h in link.hosts}
     answers = []
     for host_id in link.host_ids:
-        reasons = explain(rules, busy[host_id], now, start)
+        reasons = _reasons(rules, busy[host_id], now, start)
         answers.append(
             {
                 "host_id": host_id,
                 "name": names[host_id],
                 "bookable": not reasons,
-                "reasons": [{"code": r.value, "message": r.message} for r in reasons],
+                "reasons": reasons,
             }
         )
     return answers
@@ -120,10 +123,7 @@ def troubleshoot_day(
             {
                 "host_id": host_id,
                 "name": names[host_id],
-                "reasons": [
-                    {"code": r.value, "message": r.message}
-                    for r in explain(rules, busy[host_id], now, start)
-                ],
+                "reasons": _reasons(rules, busy[host_id], now, start),
             }
             for host_id in link.host_ids
         ]

@@ -3,16 +3,17 @@ origins (P5), GDPR defaults (L9), team and roles (A2), custom domains (P4)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from marshmallow import Schema
 
-from server.accounts import mail
+from server.accounts import settings as account_settings
 from server.accounts import team as team_members
-from server.accounts.models import User
+from server.accounts.services import update_account
 from server.dashboard import editor
-from server.dashboard.auth import absolute_url
 from server.dashboard.forms import (
     AccountForm,
     BrandingForm,
@@ -20,18 +21,17 @@ from server.dashboard.forms import (
     Errors,
     InviteForm,
     OriginsForm,
-    load_form,
+    service_errors,
     status_for,
+    submit,
+    uploaded,
 )
 from server.dashboard.rendering import render
 from server.dashboard.session import admin_required, signed_in_user
 from server.db import get_session
 from server.domains import services as custom_domains
-from server.domains.models import CustomDomain
 from server.errors import ApiError, ValidationFailed
 from server.links import consent as consent_settings
-from server.uploads.models import Upload
-from server.uploads.services import ImageRejected, public_url, read_file, store_image
 
 __all__ = [
     "branding",
@@ -47,24 +47,53 @@ __all__ = [
 ]
 
 
-# -- account settings: name and meeting types (L3) --------------------------------------------
+# -- account settings: name and meeting types (L3), allowed embed origins (P5) ----------------
+
+
+def _account_form(
+    form: Schema,
+    template: str,
+    endpoint: str,
+    values: dict[str, str],
+    changes: Callable[[dict[str, Any]], dict[str, Any]],
+) -> ResponseReturnValue:
+    """One form of account attributes: ``changes`` turns the loaded form into them."""
+    account = signed_in_user().account
+    errors: Errors = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        _, errors = submit(
+            form, values, lambda data: update_account(get_session(), account, changes(data))
+        )
+        if not errors:
+            flash("Saved.")
+            return redirect(url_for(endpoint))
+    return render(template, status=status_for(errors), values=values, errors=errors)
 
 
 @admin_required
 def settings() -> ResponseReturnValue:
     account = signed_in_user().account
-    errors: Errors = {}
-    values = {"name": account.name, "meeting_types": "\n".join(account.meeting_types or [])}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        data, errors = load_form(AccountForm(), values)
-        if not errors:
-            account.name = data["name"]
-            account.meeting_types = data["meeting_types"]
-            get_session().commit()
-            flash("Saved.")
-            return redirect(url_for("dashboard.account"))
-    return render("account.html", status=status_for(errors), values=values, errors=errors)
+    return _account_form(
+        AccountForm(),
+        "account.html",
+        "dashboard.account",
+        {"name": account.name, "meeting_types": "\n".join(account.meeting_types or [])},
+        lambda data: {"name": data["name"], "meeting_types": data["meeting_types"]},
+    )
+
+
+@admin_required
+def embedding() -> ResponseReturnValue:
+    """Which sites may run the widget (CORS on the public API); none listed means any."""
+    account = signed_in_user().account
+    return _account_form(
+        OriginsForm(),
+        "embedding.html",
+        "dashboard.embedding",
+        {"origins": "\n".join(account.allowed_origins or [])},
+        lambda data: {"allowed_origins": data["origins"]},
+    )
 
 
 # -- branding (P3) --------------------------------------------------------------------------
@@ -76,58 +105,26 @@ def branding() -> ResponseReturnValue:
 
     A rejected logo changes nothing, stores nothing, and says why next to the file field.
     """
-    user = signed_in_user()
-    account = user.account
-    session = get_session()
+    account = signed_in_user().account
     errors: Errors = {}
     values = {"accent_color": account.accent_color}
     if request.method == "POST":
         values = request.form.to_dict()
-        data, errors = load_form(BrandingForm(), values)
-        logo = request.files.get("logo")
-        new_logo: Upload | None = None
-        if not errors and logo is not None and logo.filename:
-            try:
-                new_logo = store_image(session, account.id, read_file(logo), "logo")
-            except ImageRejected as exc:
-                errors = {"logo": [str(exc)]}
-        if errors:
-            session.rollback()
-        else:
-            account.accent_color = data["accent_color"]
-            if new_logo is not None or request.form.get("remove_logo") == "on":
-                session.execute(
-                    delete(Upload).where(
-                        Upload.account_id == account.id,
-                        Upload.purpose == "logo",
-                        Upload.id != (new_logo.id if new_logo else -1),
-                    )
-                )
-                account.logo_url = public_url(new_logo) if new_logo else None
-            session.commit()
+        _, errors = submit(
+            BrandingForm(),
+            values,
+            lambda data: account_settings.save_branding(
+                get_session(),
+                account,
+                accent_color=data["accent_color"],
+                logo=uploaded("logo"),
+                remove_logo=request.form.get("remove_logo") == "on",
+            ),
+        )
+        if not errors:
             flash("Saved. Booking pages and widgets show it from now on.")
             return redirect(url_for("dashboard.branding"))
     return render("branding.html", status=status_for(errors), values=values, errors=errors)
-
-
-# -- allowed embed origins (P5) ---------------------------------------------------------------
-
-
-@admin_required
-def embedding() -> ResponseReturnValue:
-    """Which sites may run the widget (CORS on the public API); none listed means any."""
-    account = signed_in_user().account
-    errors: Errors = {}
-    values = {"origins": "\n".join(account.allowed_origins or [])}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        data, errors = load_form(OriginsForm(), values)
-        if not errors:
-            account.allowed_origins = data["origins"]
-            get_session().commit()
-            flash("Saved.")
-            return redirect(url_for("dashboard.embedding"))
-    return render("embedding.html", status=status_for(errors), values=values, errors=errors)
 
 
 # -- GDPR defaults (L9) ---------------------------------------------------------------------
@@ -137,7 +134,6 @@ def embedding() -> ResponseReturnValue:
 def privacy() -> ResponseReturnValue:
     """The account's GDPR switch and texts; links that don't customise follow them."""
     account = signed_in_user().account
-    session = get_session()
     defaults = consent_settings.account_defaults(account)
     errors: Errors = {}
     state = editor.consent_state(defaults, customized=False)
@@ -145,13 +141,10 @@ def privacy() -> ResponseReturnValue:
         state = editor.consent_state_from_form(request.form, defaults)
         payload, errors = editor.consent_payload(state)
         if not errors:
-            try:
-                changed = consent_settings.save_account_defaults(session, account, payload)
-                session.commit()
-            except ValidationFailed as exc:
-                session.rollback()
-                errors = dict(exc.fields or {})
-            else:
+            changed, errors = service_errors(
+                lambda: account_settings.save_privacy_defaults(get_session(), account, payload)
+            )
+            if not errors:
                 flash(f"Saved. {changed} link(s) that follow the defaults use them now.")
                 return redirect(url_for("dashboard.privacy"))
     return render("privacy.html", status=status_for(errors), state=state, errors=errors)
@@ -169,20 +162,14 @@ def team() -> ResponseReturnValue:
     values = {"email": "", "role": "member"}
     if request.method == "POST":
         values = request.form.to_dict()
-        data, errors = load_form(InviteForm(), values)
-        if not errors:
-            try:
-                invitation, token = team_members.create_invitation(
-                    session, user, data["email"], data["role"]
-                )
-            except ValidationFailed as exc:
-                session.rollback()
-                errors = dict(exc.fields or {})
-            else:
-                _send_invitation(session, user, invitation.email, token)
-                session.commit()
-                flash(f"Invitation sent to {invitation.email}.")
-                return redirect(url_for("dashboard.team"))
+        invitation, errors = submit(
+            InviteForm(),
+            values,
+            lambda data: team_members.invite(session, user, data["email"], data["role"]),
+        )
+        if invitation is not None:
+            flash(f"Invitation sent to {invitation.email}.")
+            return redirect(url_for("dashboard.team"))
     return render(
         "team.html",
         status=status_for(errors),
@@ -193,42 +180,20 @@ def team() -> ResponseReturnValue:
     )
 
 
-def _send_invitation(session: Session, inviter: User, email: str, token: str) -> None:
-    mail.send_account_email(
-        session,
-        kind="team_invitation",
-        account_id=inviter.account_id,
-        to_email=email,
-        to_name=email,
-        subject=f"{inviter.name} invites you to {inviter.account.name} on Rendezvous",
-        paragraphs=[
-            "Hello,",
-            f"{inviter.name} invites you to join {inviter.account.name} on Rendezvous, to share "
-            "meeting links and take bookings. The invitation is valid for 7 days.",
-        ],
-        url=absolute_url("dashboard.accept_invitation", token=token),
-        valid_for=team_members.INVITATION_LIFETIME,
-    )
-
-
 @admin_required
 def team_role(user_id: int) -> ResponseReturnValue:
     """:raise 404: not a member of this account."""
-    session = get_session()
     try:
         member = team_members.set_role(
-            session, signed_in_user(), user_id, request.form.get("role", "")
+            get_session(), signed_in_user(), user_id, request.form.get("role", "")
         )
     except ValidationFailed as exc:
-        session.rollback()
         flash("; ".join(m for ms in (exc.fields or {}).values() for m in ms), "error")
     except ApiError as exc:
         if exc.status == 404:
             raise
-        session.rollback()
         flash(exc.message, "error")
     else:
-        session.commit()
         flash(f"{member.name} is now {'an admin' if member.role == 'admin' else 'a member'}.")
     return redirect(url_for("dashboard.team"))
 
@@ -236,25 +201,12 @@ def team_role(user_id: int) -> ResponseReturnValue:
 @admin_required
 def invitation_revoke(invitation_id: int) -> ResponseReturnValue:
     """:raise 404: not an invitation of this account."""
-    session = get_session()
-    invitation = team_members.get_account_invitation(session, signed_in_user(), invitation_id)
-    session.delete(invitation)
-    session.commit()
+    invitation = team_members.revoke_invitation(get_session(), signed_in_user(), invitation_id)
     flash(f"The invitation of {invitation.email} is withdrawn.")
     return redirect(url_for("dashboard.team"))
 
 
 # -- custom domains (P4) ----------------------------------------------------------------------
-
-
-def _domains(account_id: int) -> list[CustomDomain]:
-    return list(
-        get_session().scalars(
-            select(CustomDomain)
-            .where(CustomDomain.account_id == account_id)
-            .order_by(CustomDomain.id)
-        )
-    )
 
 
 @admin_required
@@ -266,18 +218,18 @@ def domain_list() -> ResponseReturnValue:
     hostname = ""
     if request.method == "POST":
         hostname = request.form.get("hostname", "")
-        data, errors = load_form(DomainForm(), request.form)
-        if not errors:
-            try:
-                domain = custom_domains.add_domain(session, user.account, data["hostname"])
-            except ValidationFailed as exc:
-                session.rollback()
-                errors = dict(exc.fields or {})
-            else:
-                session.commit()
-                flash(f"{domain.hostname} is added. Create the DNS record below, then check it.")
-                return redirect(url_for("dashboard.domains"))
-    rows = [{"domain": d, "steps": custom_domains.dns_steps(d)} for d in _domains(user.account_id)]
+        domain, errors = submit(
+            DomainForm(),
+            request.form,
+            lambda data: custom_domains.add_domain(session, user.account, data["hostname"]),
+        )
+        if domain is not None:
+            flash(f"{domain.hostname} is added. Create the DNS record below, then check it.")
+            return redirect(url_for("dashboard.domains"))
+    rows = [
+        {"domain": d, "steps": custom_domains.dns_steps(d)}
+        for d in custom_domains.account_domains(session, user.account_id)
+    ]
     return render(
         "domains.html",
         status=status_for(errors),
@@ -291,10 +243,9 @@ def domain_list() -> ResponseReturnValue:
 @admin_required
 def domain_check(domain_id: int) -> ResponseReturnValue:
     """:raise 404: not a domain of this account."""
-    session = get_session()
-    domain = custom_domains.get_account_domain(session, signed_in_user(), domain_id)
-    connected = custom_domains.check_domain(domain)
-    session.commit()
+    domain, connected = custom_domains.check_account_domain(
+        get_session(), signed_in_user(), domain_id
+    )
     if connected:
         flash(f"{domain.hostname} is connected: booking pages are served there.")
     else:
@@ -309,9 +260,6 @@ def domain_check(domain_id: int) -> ResponseReturnValue:
 @admin_required
 def domain_delete(domain_id: int) -> ResponseReturnValue:
     """:raise 404: not a domain of this account."""
-    session = get_session()
-    domain = custom_domains.get_account_domain(session, signed_in_user(), domain_id)
-    session.delete(domain)
-    session.commit()
+    domain = custom_domains.delete_account_domain(get_session(), signed_in_user(), domain_id)
     flash(f"{domain.hostname} is removed.")
     return redirect(url_for("dashboard.domains"))

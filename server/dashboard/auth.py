@@ -2,35 +2,73 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from typing import Any
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from server.accounts import mail, passwords, team
+from server.accounts import passwords, team
 from server.accounts.models import User
 from server.accounts.services import authenticate
 from server.accounts.signup import sign_up
 from server.dashboard.forms import (
+    Errors,
     ForgotPasswordForm,
     InvitationAcceptForm,
     LoginForm,
     ResetPasswordForm,
     SignupForm,
     load_form,
+    status_for,
+    submit,
 )
 from server.dashboard.rendering import render, zone_names
 from server.dashboard.session import current_user, log_in, log_out, safe_next
 from server.db import get_session
-from server.errors import ValidationFailed
 from server.limiter import limiter
 from server.timezones import is_valid_timezone
 
 __all__ = ["accept_invitation", "forgot_password", "login", "logout", "reset_password", "signup"]
 
 _LIMIT = "20 per minute"
+
+
+def _new_user_form(
+    template: str,
+    form: SignupForm | InvitationAcceptForm,
+    values: dict[str, str],
+    create: Callable[[dict[str, Any]], User],
+    welcome: Callable[[User], str],
+    *,
+    forget_unknown_zone: bool = False,
+    **context: Any,
+) -> ResponseReturnValue:
+    """Sign-up and joining by invitation: the form, the new user signed in, or the errors
+    (a taken email among them) next to the fields, with the zone menu.
+
+    ``forget_unknown_zone``: an unknown zone sent back is dropped, so the menu detects the
+    browser's zone again (the invitation page does; sign-up has always shown it as sent).
+    """
+    errors: Errors = {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        user, errors = submit(form, values, create)
+        if user is not None:
+            log_in(user)
+            flash(welcome(user))
+            return redirect(url_for("dashboard.links"))
+    values.pop("password", None)
+    if forget_unknown_zone and values.get("timezone") and not is_valid_timezone(values["timezone"]):
+        values["timezone"] = ""
+    return render(
+        template,
+        status=status_for(errors),
+        values=values,
+        errors=errors,
+        zones=zone_names(),
+        **context,
+    )
 
 
 @limiter.limit(_LIMIT, methods=["POST"])
@@ -41,34 +79,19 @@ def signup() -> ResponseReturnValue:
     """
     if current_user() is not None and request.method == "GET":
         return redirect(url_for("dashboard.links"))
-    values = {"timezone": request.args.get("timezone", "")}
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        data, errors = load_form(SignupForm(), values)
-        if not errors:
-            try:
-                user = sign_up(
-                    get_session(),
-                    email=data["email"],
-                    password=data["password"],
-                    name=data["name"],
-                    timezone=data["timezone"],
-                    company=data["company"],
-                )
-            except ValidationFailed as exc:
-                errors = dict(exc.fields or {})
-            else:
-                log_in(user)
-                flash("Welcome! Your account has three meeting links ready to share.")
-                return redirect(url_for("dashboard.links"))
-    values.pop("password", None)
-    return render(
+    return _new_user_form(
         "signup.html",
-        status=422 if errors else 200,
-        values=values,
-        errors=errors,
-        zones=zone_names(),
+        SignupForm(),
+        {"timezone": request.args.get("timezone", "")},
+        lambda data: sign_up(
+            get_session(),
+            email=data["email"],
+            password=data["password"],
+            name=data["name"],
+            timezone=data["timezone"],
+            company=data["company"],
+        ),
+        lambda _: "Welcome! Your account has three meeting links ready to share.",
     )
 
 
@@ -78,7 +101,7 @@ def login() -> ResponseReturnValue:
     target = safe_next(request.values.get("next"))
     if current_user() is not None and request.method == "GET":
         return redirect(target or url_for("dashboard.links"))
-    errors: dict[str, list[str]] = {}
+    errors: Errors = {}
     email = ""
     if request.method == "POST":
         data, errors = load_form(LoginForm(), request.form)
@@ -89,9 +112,7 @@ def login() -> ResponseReturnValue:
                 log_in(user)
                 return redirect(target or url_for("dashboard.links"))
             errors = {"_schema": ["Wrong email or password."]}
-    return render(
-        "login.html", status=422 if errors else 200, errors=errors, email=email, next=target
-    )
+    return render("login.html", status=status_for(errors), errors=errors, email=email, next=target)
 
 
 def logout() -> ResponseReturnValue:
@@ -103,20 +124,16 @@ def logout() -> ResponseReturnValue:
 @limiter.limit("5 per minute", methods=["POST"])
 def forgot_password() -> ResponseReturnValue:
     """Email a reset link. The page says the same whether the address is known or not."""
-    errors: dict[str, list[str]] = {}
+    errors: Errors = {}
     sent = False
     if request.method == "POST":
-        data, errors = load_form(ForgotPasswordForm(), request.form)
-        if not errors:
-            session = get_session()
-            user = session.scalar(
-                select(User).where(func.lower(User.email) == data["email"].lower())
-            )
-            if user is not None:
-                _send_reset_link(session, user)
-                session.commit()
-            sent = True
-    return render("forgot_password.html", status=422 if errors else 200, errors=errors, sent=sent)
+        _, errors = submit(
+            ForgotPasswordForm(),
+            request.form,
+            lambda data: passwords.request_reset(get_session(), data["email"]),
+        )
+        sent = not errors
+    return render("forgot_password.html", status=status_for(errors), errors=errors, sent=sent)
 
 
 def reset_password(token: str) -> ResponseReturnValue:
@@ -131,74 +148,39 @@ def reset_password(token: str) -> ResponseReturnValue:
             message="This reset link is not valid any more. Ask for a new one.",
             retry=url_for("dashboard.forgot_password"),
         )
-    errors: dict[str, list[str]] = {}
+    errors: Errors = {}
     if request.method == "POST":
-        data, errors = load_form(ResetPasswordForm(), request.form)
+        _, errors = submit(
+            ResetPasswordForm(),
+            request.form,
+            lambda data: passwords.set_password(session, user, data["password"]),
+        )
         if not errors:
-            passwords.set_password(user, data["password"])
-            session.commit()
             log_in(user)
             flash("Your password is changed. Other sessions are signed out.")
             return redirect(url_for("dashboard.links"))
-    return render("reset_password.html", status=422 if errors else 200, errors=errors)
+    return render("reset_password.html", status=status_for(errors), errors=errors)
 
 
 def accept_invitation(token: str) -> ResponseReturnValue:
-    """Join the inviting account: name, password, time zone; then signed in."""
+    """Join the inviting account: name, password, time zone; then signed in.
+
+    :raise 404: an unknown, used or expired invitation.
+    """
     session = get_session()
     invitation = team.invitation_for_token(session, token)
-    errors: dict[str, list[str]] = {}
-    values = {"timezone": ""}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        data, errors = load_form(InvitationAcceptForm(), values)
-        if not errors:
-            try:
-                user = team.accept_invitation(
-                    session,
-                    invitation,
-                    name=data["name"],
-                    password=data["password"],
-                    timezone=data["timezone"],
-                )
-            except ValidationFailed as exc:
-                errors = dict(exc.fields or {})
-            else:
-                log_in(user)
-                flash(f"Welcome to {user.account.name}!")
-                return redirect(url_for("dashboard.links"))
-    values.pop("password", None)
-    if values.get("timezone") and not is_valid_timezone(values["timezone"]):
-        values["timezone"] = ""
-    return render(
+    return _new_user_form(
         "accept_invitation.html",
-        status=422 if errors else 200,
+        InvitationAcceptForm(),
+        {"timezone": ""},
+        lambda data: team.accept_invitation(
+            session,
+            invitation,
+            name=data["name"],
+            password=data["password"],
+            timezone=data["timezone"],
+        ),
+        lambda user: f"Welcome to {user.account.name}!",
+        forget_unknown_zone=True,
         invitation=invitation,
-        values=values,
-        errors=errors,
-        zones=zone_names(),
-    )
-
-
-def absolute_url(endpoint: str, **values: str) -> str:
-    """Links in emails point at the app's public URL, whatever host the request came on."""
-    return f"{current_app.config['RENDEZVOUS_BASE_URL']}{url_for(endpoint, **values)}"
-
-
-def _send_reset_link(session: Session, user: User) -> None:
-    mail.send_account_email(
-        session,
-        kind="password_reset",
-        account_id=user.account_id,
-        to_email=user.email,
-        to_name=user.name,
-        subject="Reset your Rendezvous password",
-        paragraphs=[
-            f"Hello {user.name},",
-            f"Someone (hopefully you) asked to reset the password of {user.email}. "
-            "Choose a new one with this link within an hour. If it wasn't you, ignore this "
-            "message: your password stays the same.",
-        ],
-        url=absolute_url("dashboard.reset_password", token=passwords.reset_token(user)),
-        valid_for=timedelta(seconds=passwords.RESET_LIFETIME_SECONDS),
     )

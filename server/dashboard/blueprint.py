@@ -13,6 +13,7 @@ from server.dashboard import (
     account,
     auth,
     bookings,
+    calendars,
     contacts,
     links,
     preferences,
@@ -80,13 +81,14 @@ bp.add_url_rule(
     "/contacts/<int:contact_id>/schedule", "contact_schedule", contacts.schedule, methods=BOTH
 )
 
-# -- the signed-in user: preferences (P1), personal API tokens -----------------------------
+# -- the signed-in user: preferences (P1), API tokens, calendars ----------------------------
 bp.add_url_rule("/preferences", "preferences", preferences.preferences, methods=BOTH)
 bp.add_url_rule("/tokens", "tokens", preferences.tokens, methods=BOTH)
 bp.add_url_rule(
     "/tokens/<int:token_id>/revoke", "token_revoke", preferences.token_revoke, methods=POST
 )
 bp.add_url_rule("/uploads/<int:upload_id>", "upload", preferences.upload, methods=GET)
+bp.add_url_rule("/calendars", "calendars", calendars.calendars, methods=GET)
 
 # -- the account, for admins: settings, branding (P3), embedding (P5), privacy (L9),
 # -- team and roles, custom domains (P4) ---------------------------------------------------

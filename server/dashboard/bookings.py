@@ -15,19 +15,19 @@ from typing import Any
 
 from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.accounts.access import account_row
 from server.accounts.models import User
 from server.bookings import services as booking_services
+from server.bookings.forms import LEGAL_BASES, consent_time
 from server.bookings.models import Booking
-from server.bookings.notices import change_facts
 from server.clock import utcnow
+from server.dashboard.forms import service_errors
 from server.dashboard.rendering import render
 from server.dashboard.session import login_required, safe_next, signed_in_user
 from server.db import get_session
-from server.errors import ApiError, ValidationFailed
+from server.errors import ApiError
 
 __all__ = [
     "TABS",
@@ -118,9 +118,7 @@ def consent_facts(booking: Booking) -> ConsentFacts | None:
     if not record:
         return None
     if record.get("mode") == "legitimate_interest":
-        basis = {"prospect": "prospect / lead", "customer": "existing customer"}.get(
-            record.get("legal_basis") or "", ""
-        )
+        basis = LEGAL_BASES.get(record.get("legal_basis") or "", "")
         summary = f"Legitimate interest ({basis})" if basis else "Legitimate interest"
     elif record.get("processing"):
         summary = "Agreed to the processing of their data"
@@ -131,13 +129,9 @@ def consent_facts(booking: Booking) -> ConsentFacts | None:
         for t in (booking.link.consent or {}).get("subscription_types") or []
     }
     granted = [str(labels.get(k, k)) for k, v in (record.get("subscriptions") or {}).items() if v]
-    try:
-        at: datetime | None = datetime.fromisoformat(record.get("at") or "")
-    except ValueError:
-        at = None
     return ConsentFacts(
         summary=summary,
-        at=at,
+        at=consent_time(record),
         version=consent_text_version(record),
         privacy_text=record.get("privacy_text") or "",
         processing_text=record.get("processing_text") or "",
@@ -158,7 +152,7 @@ class ChangeRow:
     new_start: datetime | None = None
 
 
-def change_rows(session: Session, booking: Booking) -> list[ChangeRow]:
+def change_rows(booking: Booking) -> list[ChangeRow]:
     """The booking's changes, oldest first; each reschedule says where the meeting went."""
     changes = list(booking.changes)
     rows = []
@@ -172,7 +166,7 @@ def change_rows(session: Session, booking: Booking) -> list[ChangeRow]:
                 kind=change.kind,
                 at=change.created_at,
                 actor=change.actor,
-                actor_name=change_facts(session, booking, change).actor_name or "a former host",
+                actor_name=change.actor_name or "a former host",
                 reason=change.reason or "",
                 previous_start=change.previous_start_at,
                 new_start=new_start,
@@ -192,7 +186,7 @@ def _detail_page(
         names=_names(user),
         answers=answer_rows(booking),
         consent=consent_facts(booking),
-        changes=change_rows(get_session(), booking),
+        changes=change_rows(booking),
         errors=errors or {},
         reason=request.form.get("reason", "") if errors else "",
         max_reason=booking_services.MAX_REASON_LENGTH,
@@ -207,20 +201,9 @@ def booking_list() -> ResponseReturnValue:
     if show not in dict(TABS):
         show = "upcoming"
     now = utcnow()
-    statement = select(Booking).where(Booking.account_id == user.account_id).limit(PAGE_SIZE)
-    if show == "upcoming":
-        statement = statement.where(Booking.status == "confirmed", Booking.end_at > now).order_by(
-            Booking.start_at, Booking.id
-        )
-    elif show == "past":
-        statement = statement.where(Booking.status == "confirmed", Booking.end_at <= now).order_by(
-            Booking.start_at.desc(), Booking.id.desc()
-        )
-    else:
-        statement = statement.where(Booking.status == "cancelled").order_by(
-            Booking.start_at.desc(), Booking.id.desc()
-        )
-    bookings = list(get_session().scalars(statement))
+    bookings = booking_services.account_bookings(
+        get_session(), user.account_id, show, now, limit=PAGE_SIZE
+    )
     return render(
         "bookings.html", bookings=bookings, show=show, tabs=TABS, now=now, names=_names(user)
     )
@@ -245,19 +228,20 @@ def booking_cancel(booking_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     booking = get_account_booking(session, user, booking_id)
     try:
-        booking_services.cancel(
-            session,
-            booking,
-            actor="host",
-            actor_user_id=user.id,
-            reason=request.form.get("reason", ""),
+        _, errors = service_errors(
+            lambda: booking_services.cancel(
+                session,
+                booking,
+                actor="host",
+                actor_user_id=user.id,
+                reason=request.form.get("reason", ""),
+            )
         )
-    except ValidationFailed as exc:
-        session.rollback()
-        return _detail_page(user, booking, status=422, errors=dict(exc.fields or {}))
     except ApiError as exc:
         flash(exc.message, "error")
     else:
+        if errors:
+            return _detail_page(user, booking, status=422, errors=errors)
         flash(
             f"The meeting with {booking.contact.first_name} {booking.contact.last_name} "
             "is cancelled."

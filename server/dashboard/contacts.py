@@ -7,31 +7,29 @@ visitor's path: the same slot re-check at commit, the same contact update, the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from server.accounts.access import account_row
 from server.accounts.models import User
 from server.bookings import services as booking_services
-from server.bookings.forms import IDENTITY_KEYS
+from server.bookings.forms import IDENTITY_KEYS, LEGAL_BASES, consent_time
 from server.bookings.models import Booking
-from server.bookings.slots import offered_slots
-from server.clock import utcnow
+from server.contacts import services as contact_services
 from server.contacts.models import Contact
 from server.dashboard.bookings import ChangeRow, change_rows
+from server.dashboard.forms import Errors, service_errors, status_for
 from server.dashboard.rendering import render, zone_names
 from server.dashboard.session import login_required, signed_in_user
 from server.db import get_session
-from server.errors import ApiError, NotFound, ValidationFailed
+from server.errors import ApiError
 from server.fields import AwareDateTime
 from server.links.models import BookingLink
-from server.meeting_requests.models import VisitorRequest
-from server.timezones import is_valid_timezone, zone
+from server.timezones import zone
 
 __all__ = ["contact_list", "contact_record", "get_account_contact", "schedule", "timeline"]
 
@@ -48,24 +46,7 @@ def contact_list() -> ResponseReturnValue:
     """``?q=`` searches names and emails."""
     user = signed_in_user()
     query = request.args.get("q", "").strip()[:100]
-    statement = (
-        select(Contact, func.count(Booking.id), func.max(Booking.start_at))
-        .outerjoin(Booking, Booking.contact_id == Contact.id)
-        .where(Contact.account_id == user.account_id)
-        .group_by(Contact.id)
-        .order_by(Contact.updated_at.desc(), Contact.id.desc())
-        .limit(200)
-    )
-    if query:
-        like = f"%{query.lower()}%"
-        statement = statement.where(
-            or_(
-                func.lower(Contact.email).like(like),
-                func.lower(Contact.first_name).like(like),
-                func.lower(Contact.last_name).like(like),
-            )
-        )
-    rows = get_session().execute(statement).all()
+    rows = contact_services.search_contacts(get_session(), user.account_id, query)
     return render("contacts.html", rows=rows, query=query)
 
 
@@ -86,14 +67,11 @@ def timeline(session: Session, contact: Contact) -> list[Event]:
     """Bookings, reschedules and cancellations (who, when, why), consents given and meeting
     requests, newest first. (Synced calendar events (C5) join here when that feature stores
     them.)"""
-    bookings = session.scalars(
-        select(Booking).where(Booking.contact_id == contact.id).order_by(Booking.created_at)
-    )
     events: list[Event] = []
-    for booking in bookings:
+    for booking in contact_services.contact_bookings(session, contact.id):
         title = booking.link.title
         events.append(Event(booking.created_at, "booked", f"Booked “{title}”", "", booking))
-        changes = change_rows(session, booking)
+        changes = change_rows(booking)
         for change in changes:
             what = "Cancelled" if change.kind == "cancelled" else "Rescheduled"
             events.append(Event(change.at, change.kind, f"{what} “{title}”", "", booking, change))
@@ -104,10 +82,7 @@ def timeline(session: Session, contact: Contact) -> list[Event]:
             )
         if booking.consent:
             events.append(_consent_event(booking))
-    requests = session.scalars(
-        select(VisitorRequest).where(VisitorRequest.contact_id == contact.id)
-    )
-    for asked in requests:
+    for asked in contact_services.contact_requests(session, contact.id):
         detail = f"Preferred times: {asked.preferred_times}"
         if asked.message:
             detail = f"{asked.message} · {detail}"
@@ -120,19 +95,14 @@ def timeline(session: Session, contact: Contact) -> list[Event]:
 def _consent_event(booking: Booking) -> Event:
     consent = booking.consent
     if consent.get("mode") == "legitimate_interest":
-        basis = {"prospect": "prospect / lead", "customer": "existing customer"}.get(
-            consent.get("legal_basis") or "", "legitimate interest"
-        )
+        basis = LEGAL_BASES.get(consent.get("legal_basis") or "", "legitimate interest")
         detail = f"Legitimate interest ({basis})"
     else:
         granted = [k for k, v in (consent.get("subscriptions") or {}).items() if v]
         detail = "Agreed to the processing of their data"
         if granted:
             detail += "; subscribed to " + ", ".join(granted)
-    try:
-        at = datetime.fromisoformat(consent.get("at", ""))
-    except ValueError:
-        at = booking.created_at
+    at = consent_time(consent) or booking.created_at
     return Event(at, "consent", "Consent recorded", detail, booking)
 
 
@@ -147,26 +117,6 @@ def contact_record(contact_id: int) -> ResponseReturnValue:
 
 
 # -- Schedule tab (B7) ---------------------------------------------------------------------
-
-
-def _links(session: Session, user: User) -> list[BookingLink]:
-    return list(
-        session.scalars(
-            select(BookingLink)
-            .where(BookingLink.account_id == user.account_id, BookingLink.deleted_at.is_(None))
-            .order_by(BookingLink.id)
-        )
-    )
-
-
-def _contact_zone(session: Session, contact: Contact, fallback: str) -> str:
-    last = session.scalar(
-        select(Booking.timezone)
-        .where(Booking.contact_id == contact.id)
-        .order_by(Booking.created_at.desc())
-        .limit(1)
-    )
-    return last or fallback
 
 
 def _answers(link: BookingLink, form: Any) -> dict[str, Any]:
@@ -198,6 +148,44 @@ def _consent(link: BookingLink, form: Any) -> dict[str, Any]:
     }
 
 
+def _start(raw: str) -> datetime | None:
+    try:
+        return AwareDateTime().deserialize(raw)
+    except Exception:  # noqa: BLE001 - marshmallow's ValidationError, said plainly
+        return None
+
+
+def _book(
+    session: Session,
+    contact: Contact,
+    link: BookingLink,
+    duration: int,
+    timezone: str,
+    params: Any,
+) -> tuple[Booking | None, Errors]:
+    """Book the chosen time through the visitor's path; what went wrong, by field."""
+    start = _start(params.get("start", ""))
+    if start is None:
+        return None, {"start": ["Choose a time."]}
+    booking_request = booking_services.BookingRequest(
+        start=start,
+        duration=duration,
+        timezone=timezone,
+        first_name=contact.first_name or contact.email.split("@")[0],
+        last_name=contact.last_name or "",
+        email=contact.email,
+        answers=_answers(link, params),
+        consent=_consent(link, params),
+    )
+    try:
+        result, errors = service_errors(
+            lambda: booking_services.book(session, link, booking_request)
+        )
+    except ApiError as exc:  # the time was taken meanwhile (409)
+        return None, {"start": [exc.message]}
+    return (result[0] if result else None), errors
+
+
 @login_required
 def schedule(contact_id: int) -> ResponseReturnValue:
     """Pick a link, a day and a time for the contact, and book it (B7).
@@ -211,76 +199,33 @@ def schedule(contact_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     session = get_session()
     contact = get_account_contact(session, user, contact_id)
-    links = _links(session, user)
     params = request.form if request.method == "POST" else request.args
-    link = None
-    if params.get("link", "").isdigit():
-        link = next((x for x in links if x.id == int(params["link"])), None)
-        if link is None:
-            raise NotFound("No such link.")
-    elif links:
-        default_id = user.account.default_link_id
-        link = next((x for x in links if x.id == default_id), links[0])
-    errors: dict[str, list[str]] = {}
-    timezone = params.get("timezone", "")
-    if not is_valid_timezone(timezone):
-        timezone = _contact_zone(session, contact, link.timezone if link else user.timezone)
-    duration = params.get("duration", type=int)
-    if link is not None and duration not in link.durations:
-        duration = link.durations[0]
-
+    link_id = params.get("link", "")
+    choice = contact_services.schedule_choice(
+        session,
+        user.account,
+        contact,
+        link_id=int(link_id) if link_id.isdigit() else None,
+        duration=params.get("duration", type=int),
+        timezone=params.get("timezone", ""),
+        host_zone=user.timezone,
+    )
+    link, duration, timezone = choice.link, choice.duration, choice.timezone
+    errors: Errors = {}
     if request.method == "POST" and link is not None and duration is not None:
-        try:
-            start = AwareDateTime().deserialize(params.get("start", ""))
-        except Exception:  # noqa: BLE001 - marshmallow's ValidationError, said plainly
-            errors["start"] = ["Choose a time."]
-        else:
-            try:
-                booking, _token = booking_services.book(
-                    session,
-                    link,
-                    booking_services.BookingRequest(
-                        start=start,
-                        duration=duration,
-                        timezone=timezone,
-                        first_name=contact.first_name or contact.email.split("@")[0],
-                        last_name=contact.last_name or "",
-                        email=contact.email,
-                        answers=_answers(link, params),
-                        consent=_consent(link, params),
-                    ),
-                )
-            except ValidationFailed as exc:
-                session.rollback()
-                errors = dict(exc.fields or {})
-            except ApiError as exc:
-                session.rollback()
-                errors = {"start": [exc.message]}
-            else:
-                local = booking.start_at.astimezone(zone(timezone))
-                flash(
-                    f"Booked “{link.title}” with {contact.first_name} on "
-                    f"{local:%A %d %B %Y at %H:%M} ({timezone}). The invitation is on its way."
-                )
-                return redirect(url_for("dashboard.contact", contact_id=contact.id))
+        booking, errors = _book(session, contact, link, duration, timezone, params)
+        if booking is not None:
+            local = booking.start_at.astimezone(zone(timezone))
+            flash(
+                f"Booked “{link.title}” with {contact.first_name} on "
+                f"{local:%A %d %B %Y at %H:%M} ({timezone}). The invitation is on its way."
+            )
+            return redirect(url_for("dashboard.contact", contact_id=contact.id))
 
     days: dict[date, list[datetime]] = {}
     chosen_day = None
     if link is not None and duration is not None:
-        tz = zone(timezone)
-        today = utcnow().astimezone(tz).date()
-        starts = offered_slots(
-            session,
-            link,
-            duration,
-            today,
-            today + timedelta(days=SCHEDULE_DAYS - 1),
-            timezone,
-            utcnow(),
-        )
-        for start in starts:
-            local = start.astimezone(tz)
-            days.setdefault(local.date(), []).append(local)
+        days = contact_services.offered_days(session, link, duration, timezone, days=SCHEDULE_DAYS)
         try:
             chosen_day = date.fromisoformat(params.get("day", ""))
         except ValueError:
@@ -289,11 +234,11 @@ def schedule(contact_id: int) -> ResponseReturnValue:
             chosen_day = next(iter(days), None)
     return render(
         "contact.html",
-        status=422 if errors else 200,
+        status=status_for(errors),
         contact=contact,
         tab="schedule",
-        links=links,
-        link_options=[(x.id, x.title) for x in links],
+        links=choice.links,
+        link_options=[(x.id, x.title) for x in choice.links],
         link=link,
         duration=duration,
         timezone=timezone,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from flask import request
 from marshmallow import (
     EXCLUDE,
     Schema,
@@ -26,6 +27,7 @@ from server.accounts.origins import InvalidOrigin, normalise_origins
 from server.accounts.services import RESERVED_PREFIXES
 from server.errors import ValidationFailed, flatten_messages
 from server.fields import TimeZoneName
+from server.uploads.services import read_file
 
 __all__ = [
     "Errors",
@@ -44,6 +46,8 @@ __all__ = [
     "TokenForm",
     "load_form",
     "service_errors",
+    "submit",
+    "uploaded",
 ]
 
 T = TypeVar("T")
@@ -225,6 +229,23 @@ def service_errors(call: Callable[[], T]) -> tuple[T | None, Errors]:
         return call(), {}
     except ValidationFailed as exc:
         return None, dict(exc.fields or {})
+
+
+def submit(
+    schema: Schema, data: Mapping[str, Any], call: Callable[[dict[str, Any]], T]
+) -> tuple[T | None, Errors]:
+    """A form view's post: load ``data`` with ``schema``, then run ``call`` (one service)
+    with what loaded. ``(result, {})``, or ``(None, errors)`` from either step."""
+    loaded, errors = load_form(schema, data)
+    if errors:
+        return None, errors
+    return service_errors(lambda: call(loaded))
+
+
+def uploaded(name: str) -> bytes | None:
+    """The bytes of the request's file field ``name``, or ``None`` when no file was chosen."""
+    upload = request.files.get(name)
+    return read_file(upload) if upload is not None and upload.filename else None
 
 
 def load_form(

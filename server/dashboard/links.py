@@ -7,16 +7,14 @@ from typing import Any
 from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from server.accounts.models import User
 from server.dashboard import editor
-from server.dashboard.forms import Errors
+from server.dashboard.forms import Errors, service_errors, status_for
 from server.dashboard.rendering import render, zone_names
 from server.dashboard.session import login_required, signed_in_user
 from server.db import get_session
-from server.domains.models import CustomDomain
+from server.domains.services import share_base
 from server.errors import ValidationFailed, flatten_messages
 from server.links import consent as consent_settings
 from server.links.models import BookingLink
@@ -27,13 +25,16 @@ from server.links.services import (
     delete_link,
     get_account_link,
     link_view,
+    live_links,
+    toggle_default_link,
     update_link,
 )
 from server.notifications.preview import preview_email
 from server.pages.blueprint import CSP as PAGES_CSP
-from server.uploads.services import ImageRejected, public_url, read_file, store_image
+from server.uploads.services import read_file
 
 __all__ = [
+    "TYPE_LABELS",
     "email_preview",
     "home",
     "link_delete",
@@ -45,23 +46,12 @@ __all__ = [
     "notice_preview",
 ]
 
+#: how the dashboard names each of ``LINK_TYPES``
 TYPE_LABELS = {"one_on_one": "One-on-one", "round_robin": "Round robin", "group": "Group"}
 STEP_SLUGS = [slug for slug, _ in editor.STEPS]
 
 
 # -- shared --------------------------------------------------------------------------------
-
-
-def share_base(session: Session, account_id: int) -> str:
-    """Where share links point: the account's first connected domain (P4), else the app."""
-    domain = session.scalar(
-        select(CustomDomain)
-        .where(CustomDomain.account_id == account_id, CustomDomain.verified_at.is_not(None))
-        .order_by(CustomDomain.id)
-    )
-    if domain is not None:
-        return f"https://{domain.hostname}"
-    return current_app.config["RENDEZVOUS_BASE_URL"]
 
 
 def embed_snippet(base: str, slug: str) -> str:
@@ -70,26 +60,6 @@ def embed_snippet(base: str, slug: str) -> str:
         f'<div class="rendezvous-embed" data-src="{base}/meetings/{slug}"></div>\n'
         f'<script src="{base}/embed/v1/embed.js" async></script>'
     )
-
-
-def link_alerts(user: User) -> list[str]:
-    """Messages above the links list. The calendars feature (C6) adds "a calendar can't be
-    reached" here; nothing else raises alerts yet."""
-    return []
-
-
-def _account_links(session: Session, user: User) -> list[BookingLink]:
-    return list(
-        session.scalars(
-            select(BookingLink)
-            .where(BookingLink.account_id == user.account_id, BookingLink.deleted_at.is_(None))
-            .order_by(BookingLink.id)
-        )
-    )
-
-
-def _schema_errors(exc: ValidationError) -> Errors:
-    return flatten_messages(exc.messages)
 
 
 def _load(
@@ -101,8 +71,16 @@ def _load(
     try:
         data = LinkSchema(partial=partial).load(payload)
     except ValidationError as exc:
-        return {}, {**_schema_errors(exc), **conversion_errors}
+        return {}, {**flatten_messages(exc.messages), **conversion_errors}
     return data, conversion_errors
+
+
+def _posted_photo() -> bytes | None:
+    """The bytes of the link photo sent with Details; ``None`` when none was chosen."""
+    upload = request.files.get("photo")
+    if upload is None or not upload.filename:
+        return None
+    return read_file(upload)
 
 
 # -- list, default, delete -----------------------------------------------------------------
@@ -128,10 +106,10 @@ def link_list() -> ResponseReturnValue:
             "snippet": embed_snippet(base, link.slug),
             "is_default": link.id == user.account.default_link_id,
         }
-        for link in _account_links(session, user)
+        for link in live_links(session, user.account_id)
     ]
     rows.sort(key=lambda row: not row["is_default"])
-    return render("links.html", rows=rows, alerts=link_alerts(user))
+    return render("links.html", rows=rows)
 
 
 @login_required
@@ -143,14 +121,10 @@ def make_default(link_id: int) -> ResponseReturnValue:
     user = signed_in_user()
     session = get_session()
     link = get_account_link(session, user, link_id)
-    account = user.account
-    if account.default_link_id == link.id:
-        account.default_link_id = None
-        flash(f"“{link.title}” is no longer the default link.")
-    else:
-        account.default_link_id = link.id
+    if toggle_default_link(session, user.account, link):
         flash(f"“{link.title}” is now the default link.")
-    session.commit()
+    else:
+        flash(f"“{link.title}” is no longer the default link.")
     return redirect(url_for("dashboard.links"))
 
 
@@ -160,21 +134,40 @@ def link_delete(link_id: int) -> ResponseReturnValue:
 
     :raise 404: not a link of this account.
     """
-    user = signed_in_user()
     session = get_session()
-    link = get_account_link(session, user, link_id)
+    link = get_account_link(session, signed_in_user(), link_id)
     if request.form.get("confirm") != "yes":
         flash("Tick the box to confirm that the link's URL stops working.", "error")
         return redirect(url_for("dashboard.link_edit", link_id=link.id, step="details"))
     delete_link(session, link)
-    if user.account.default_link_id == link.id:
-        user.account.default_link_id = None
-    session.commit()
     flash(f"“{link.title}” is deleted; its bookings stay in the bookings list.")
     return redirect(url_for("dashboard.links"))
 
 
 # -- the editor: new link (Details), then each step ----------------------------------------
+
+
+def _editor_page(
+    step: str,
+    link: BookingLink | None,
+    state: dict[str, Any],
+    errors: Errors,
+    *,
+    status: int | None = None,
+    **context: Any,
+) -> ResponseReturnValue:
+    """One step's page of the editor (``link`` is ``None`` while creating); 422 with errors
+    unless ``status`` says otherwise."""
+    return render(
+        f"link_{step}.html",
+        status=status_for(errors) if status is None else status,
+        link=link,
+        step=step,
+        steps=editor.STEPS,
+        state=state,
+        errors=errors,
+        **context,
+    )
 
 
 def _details_context(user: User) -> dict[str, Any]:
@@ -186,18 +179,6 @@ def _details_context(user: User) -> dict[str, Any]:
     }
 
 
-def _stored_photo(session: Session, user: User) -> tuple[str | None, Errors]:
-    """The link photo sent with Details, stored; ``(None, {})`` when none was chosen."""
-    upload = request.files.get("photo")
-    if upload is None or not upload.filename:
-        return None, {}
-    try:
-        stored = store_image(session, user.account_id, read_file(upload), "photo")
-    except ImageRejected as exc:
-        return None, {"photo": [str(exc)]}
-    return public_url(stored), {}
-
-
 @login_required
 def link_new() -> ResponseReturnValue:
     """Details of a new link (L3); the slug chosen here is fixed for good.
@@ -205,7 +186,6 @@ def link_new() -> ResponseReturnValue:
     Then the editor continues with the other steps of the saved link.
     """
     user = signed_in_user()
-    session = get_session()
     errors: Errors = {}
     if request.method == "GET":
         state = editor.details_state({"durations": [30], "host_ids": [user.id]})
@@ -214,32 +194,17 @@ def link_new() -> ResponseReturnValue:
         payload, conversion = editor.details_payload(state, creating=True)
         data, errors = _load(payload, conversion, partial=False)
         if not errors:
-            photo, errors = _stored_photo(session, user)
-            if photo:
-                data["photo_url"] = photo
-        if not errors:
-            try:
-                link = create_link(session, user, data)
-                session.commit()
-            except ValidationFailed as exc:
-                session.rollback()
-                errors = dict(exc.fields or {})
-            else:
+            photo = _posted_photo()
+            link, errors = service_errors(
+                lambda: create_link(get_session(), user, data, photo=photo)
+            )
+            if link is not None:
                 flash("Link created. Configure it step by step, or share it as it is.")
                 return redirect(
                     url_for("dashboard.link_edit", link_id=link.id, step="configuration")
                 )
-        session.rollback()
-    return render(
-        "link_details.html",
-        status=422 if errors else 200,
-        link=None,
-        step="details",
-        steps=editor.STEPS,
-        state=state,
-        errors=errors,
-        prefix=user.meetings_prefix,
-        **_details_context(user),
+    return _editor_page(
+        "details", None, state, errors, prefix=user.meetings_prefix, **_details_context(user)
     )
 
 
@@ -275,25 +240,15 @@ def _act(step: str, state: dict[str, Any], action: str) -> tuple[dict[str, Any],
     return state, {}
 
 
-def _save(
-    session: Session, user: User, link: BookingLink, step: str, state: dict[str, Any]
-) -> Errors:
+def _save(user: User, link: BookingLink, step: str, state: dict[str, Any]) -> Errors:
+    """Validate the step, then save it with the one service call (its photo too, on Details)."""
     payload, conversion = _payload(step, state)
     data, errors = _load(payload, conversion, partial=True)
-    if not errors and step == "details":
-        photo, errors = _stored_photo(session, user)
-        if photo:
-            data["photo_url"] = photo
     if errors:
-        session.rollback()
         return errors
-    try:
-        update_link(session, user, link, data)
-        session.commit()
-    except ValidationFailed as exc:
-        session.rollback()
-        return dict(exc.fields or {})
-    return {}
+    photo = _posted_photo() if step == "details" else None
+    _, errors = service_errors(lambda: update_link(get_session(), user, link, data, photo=photo))
+    return errors
 
 
 def _next_step(step: str) -> str | None:
@@ -308,12 +263,11 @@ def link_edit(link_id: int, step: str) -> ResponseReturnValue:
     :raise 404: not a link of this account, or no such step.
     """
     user = signed_in_user()
-    session = get_session()
-    link = get_account_link(session, user, link_id)
+    link = get_account_link(get_session(), user, link_id)
     if step not in STEP_SLUGS:
         abort(404, "No such step of the editor.")
     if step == "gdpr":
-        return _gdpr_step(session, user, link)
+        return _gdpr_step(user, link)
     errors: Errors = {}
     unsaved = False
     if request.method == "GET":
@@ -322,14 +276,13 @@ def link_edit(link_id: int, step: str) -> ResponseReturnValue:
         action = request.form.get("action", "save")
         state = _FROM_FORM[step](request.form)
         if action in ("save", "save-next"):
-            errors = _save(session, user, link, step, state)
+            errors = _save(user, link, step, state)
             if not errors:
                 flash("Saved.")
                 following = _next_step(step) if action == "save-next" else step
                 return redirect(
                     url_for("dashboard.link_edit", link_id=link.id, step=following or step)
                 )
-            session.refresh(link)
         else:
             state, errors = _act(step, state, action)
             unsaved = True
@@ -362,15 +315,12 @@ def _step_page(
             "question_types": editor.QUESTION_TYPES,
             "locked_required": editor.LOCKED_REQUIRED,
         }
-    has_errors = bool(errors) and not unsaved
-    return render(
-        f"link_{step}.html",
-        status=422 if has_errors else 200,
-        link=link,
-        step=step,
-        steps=editor.STEPS,
-        state=state,
-        errors=errors,
+    return _editor_page(
+        step,
+        link,
+        state,
+        errors,
+        status=200 if unsaved else None,  # a button's message refuses nothing
         unsaved=unsaved,
         action=action,
         time_units=list(editor.TIME_UNITS),
@@ -378,7 +328,7 @@ def _step_page(
     )
 
 
-def _gdpr_step(session: Session, user: User, link: BookingLink) -> ResponseReturnValue:
+def _gdpr_step(user: User, link: BookingLink) -> ResponseReturnValue:
     """L9: follow the account's defaults or customise; the customisation is kept either way."""
     own = consent_settings.link_custom_consent(link)
     customized = bool((link.consent or {}).get("customized"))
@@ -395,33 +345,27 @@ def _gdpr_step(session: Session, user: User, link: BookingLink) -> ResponseRetur
             }
         payload, errors = editor.consent_payload(state)
         if not errors:
-            try:
-                consent_settings.save_link_consent(
-                    session,
+            _, errors = service_errors(
+                lambda: consent_settings.save_link_consent(
+                    get_session(),
                     user,
                     link,
                     payload if posted else None,
                     customized=state["customized"],
                 )
-                session.commit()
-            except ValidationFailed as exc:
-                session.rollback()
-                errors = dict(exc.fields or {})
+            )
+        if not errors:
+            in_force = consent_settings.summary(link.consent or {})
+            if state["customized"]:
+                flash(f"Saved. This link uses its own settings: {in_force}.")
             else:
-                in_force = consent_settings.summary(link.consent or {})
-                if state["customized"]:
-                    flash(f"Saved. This link uses its own settings: {in_force}.")
-                else:
-                    flash(f"Saved. This link follows the account defaults: {in_force}.")
-                return redirect(url_for("dashboard.link_edit", link_id=link.id, step="gdpr"))
-    return render(
-        "link_gdpr.html",
-        status=422 if errors else 200,
-        link=link,
-        step="gdpr",
-        steps=editor.STEPS,
-        state=state,
-        errors=errors,
+                flash(f"Saved. This link follows the account defaults: {in_force}.")
+            return redirect(url_for("dashboard.link_edit", link_id=link.id, step="gdpr"))
+    return _editor_page(
+        "gdpr",
+        link,
+        state,
+        errors,
         defaults_summary=consent_settings.summary(consent_settings.account_defaults(user.account)),
     )
 

@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
-from server.accounts.models import ApiToken, User
-from server.accounts.services import issue_token
-from server.dashboard.forms import Errors, PreferencesForm, TokenForm, load_form, status_for
+from server.accounts.services import issue_token, revoke_token, user_tokens
+from server.accounts.settings import update_preferences
+from server.dashboard.forms import (
+    Errors,
+    PreferencesForm,
+    TokenForm,
+    status_for,
+    submit,
+    uploaded,
+)
 from server.dashboard.rendering import render, zone_names
 from server.dashboard.session import login_required, signed_in_user
 from server.db import get_session
 from server.errors import NotFound
 from server.uploads.models import Upload
-from server.uploads.services import (
-    ImageRejected,
-    get_account_upload,
-    get_public_upload,
-    public_url,
-    read_file,
-    store_image,
-)
+from server.uploads.services import get_account_upload, get_public_upload
 
 __all__ = ["preferences", "public_upload", "token_revoke", "tokens", "upload"]
 
@@ -34,42 +33,30 @@ def preferences() -> ResponseReturnValue:
     """Name, zone, meetings URL prefix (P1: only links created afterwards use a new prefix)
     and the photo visitors see."""
     user = signed_in_user()
-    session = get_session()
     errors: Errors = {}
     values = {"name": user.name, "timezone": user.timezone, "meetings_prefix": user.meetings_prefix}
     if request.method == "POST":
         values = request.form.to_dict()
-        data, errors = load_form(PreferencesForm(), values)
-        if not errors and data["meetings_prefix"] != user.meetings_prefix:
-            taken = session.scalar(
-                select(User.id).where(
-                    User.meetings_prefix == data["meetings_prefix"], User.id != user.id
-                )
-            )
-            if taken is not None:
-                errors = {"meetings_prefix": ["Another host uses this prefix; choose another."]}
-        photo = request.files.get("photo")
-        if not errors and photo is not None and photo.filename:
-            try:
-                stored = store_image(session, user.account_id, read_file(photo), "photo")
-            except ImageRejected as exc:
-                errors = {"photo": [str(exc)]}
-            else:
-                user.photo_url = public_url(stored)
+        changed_prefix, errors = submit(
+            PreferencesForm(),
+            values,
+            lambda data: update_preferences(
+                get_session(),
+                user,
+                name=data["name"],
+                timezone=data["timezone"],
+                meetings_prefix=data["meetings_prefix"],
+                photo=uploaded("photo"),
+                remove_photo=request.form.get("remove_photo") == "on",
+            ),
+        )
         if not errors:
-            if request.form.get("remove_photo") == "on":
-                user.photo_url = None
-            changed_prefix = data["meetings_prefix"] != user.meetings_prefix
-            user.name, user.timezone = data["name"], data["timezone"]
-            user.meetings_prefix = data["meetings_prefix"]
-            session.commit()
             flash(
                 "Saved. New links will use the new prefix; existing links keep their URL."
                 if changed_prefix
                 else "Saved."
             )
             return redirect(url_for("dashboard.preferences"))
-        session.rollback()
     return render(
         "preferences.html",
         status=status_for(errors),
@@ -82,14 +69,6 @@ def preferences() -> ResponseReturnValue:
 # -- personal API tokens ---------------------------------------------------------------------
 
 
-def _my_tokens(user: User) -> list[ApiToken]:
-    return list(
-        get_session().scalars(
-            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
-        )
-    )
-
-
 @login_required
 def tokens() -> ResponseReturnValue:
     """The user's bearer tokens for the host API; a new one is shown once, on this answer."""
@@ -99,16 +78,16 @@ def tokens() -> ResponseReturnValue:
     new_token = None
     name = ""
     if request.method == "POST":
-        data, errors = load_form(TokenForm(), request.form)
         name = request.form.get("name", "")
+        new_token, errors = submit(
+            TokenForm(), request.form, lambda data: issue_token(session, user, data["name"])
+        )
         if not errors:
-            new_token = issue_token(session, user, data["name"])
-            session.commit()
             name = ""
     return render(
         "tokens.html",
         status=status_for(errors),
-        tokens=_my_tokens(user),
+        tokens=user_tokens(session, user),
         new_token=new_token,
         errors=errors,
         name=name,
@@ -118,13 +97,7 @@ def tokens() -> ResponseReturnValue:
 @login_required
 def token_revoke(token_id: int) -> ResponseReturnValue:
     """:raise 404: not a token of this user."""
-    user = signed_in_user()
-    session = get_session()
-    token = session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
-        raise NotFound("No such token.")
-    session.delete(token)
-    session.commit()
+    token = revoke_token(get_session(), signed_in_user(), token_id)
     flash(f"Token “{token.name or token.id}” revoked: it no longer opens the API.")
     return redirect(url_for("dashboard.tokens"))
 

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from server.bookings.slots import troubleshoot_day
 from server.clock import utcnow
-from server.dashboard.forms import Errors
+from server.dashboard.forms import Errors, service_errors, status_for
 from server.dashboard.links import TYPE_LABELS
 from server.dashboard.rendering import render
 from server.dashboard.session import login_required, signed_in_user
@@ -45,16 +45,17 @@ def troubleshooter(link_id: int) -> ResponseReturnValue:
     if day is not None and abs((day - today).days) > TROUBLESHOOT_RANGE_DAYS:
         day, errors = None, {"day": ["Choose a date within two years of today."]}
     day = day or today
-    duration = request.args.get("duration", type=int) or link.durations[0]
-    if duration not in link.durations:
-        errors["duration"] = [f"Choose one of {link.durations} minutes."]
+    asked = request.args.get("duration", type=int)
+    duration, not_offered = service_errors(lambda: link.duration_for(asked))
+    if duration is None:  # not one the link offers: say so, and show the first
+        errors.update(not_offered)
         duration = link.durations[0]
     rows = troubleshoot_day(session, link, duration, day, now)
     for row in rows:
         row["local"] = row["start"].astimezone(tz)
     return render(
         "link_troubleshoot.html",
-        status=422 if errors else 200,
+        status=status_for(errors),
         link=link,
         day=day,
         duration=duration,

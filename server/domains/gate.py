@@ -9,13 +9,9 @@ from __future__ import annotations
 import re
 
 from flask import Flask, Response, abort, g, redirect, request
-from sqlalchemy import select
 
-from server.accounts.models import Account
 from server.db import get_session
-from server.domains.models import CustomDomain
-from server.domains.services import app_hostname
-from server.links.models import BookingLink
+from server.domains.services import app_hostname, connected_domain, default_link, link_by_slug
 
 __all__ = ["SERVED_PREFIXES", "init_app", "route_custom_domain"]
 
@@ -50,11 +46,7 @@ def route_custom_domain() -> Response | None:
     if not host or host == app_hostname() or host in ("localhost", "127.0.0.1"):
         return None
     session = get_session()
-    domain = session.scalar(
-        select(CustomDomain).where(
-            CustomDomain.hostname == host, CustomDomain.verified_at.is_not(None)
-        )
-    )
+    domain = connected_domain(session, host)
     if domain is None:
         return None
     g.custom_domain = domain
@@ -62,15 +54,12 @@ def route_custom_domain() -> Response | None:
     path = request.path
     slug = _SLUG_IN_PATH.match(path)
     if slug and not path.startswith("/meetings/manage/"):
-        link = session.scalar(select(BookingLink).where(BookingLink.slug == slug.group(1)))
+        link = link_by_slug(session, slug.group(1))
         if link is None or link.account_id != domain.account_id:
             abort(404, "No meeting link at this address.")
     if path == "/":
-        account = session.get(Account, domain.account_id)
-        link = (
-            session.get(BookingLink, account.default_link_id) if account.default_link_id else None
-        )
-        if link is None or link.deleted_at is not None or link.account_id != account.id:
+        link = default_link(session, domain)
+        if link is None:
             abort(404, "No default meeting link on this domain.")
         return redirect(f"/meetings/{link.slug}")
     if not path.startswith(SERVED_PREFIXES):

@@ -23,20 +23,30 @@ from sqlalchemy.orm import Session
 
 from server.accounts.access import account_row
 from server.accounts.models import Account, User
+from server.accounts.services import delete_account_row
 from server.clock import utcnow
+from server.db import transaction
 from server.domains.models import CustomDomain
 from server.errors import ValidationFailed
+from server.links.models import BookingLink
 
 __all__ = [
     "DnsStep",
+    "account_domains",
     "add_domain",
     "app_hostname",
+    "check_account_domain",
     "check_domain",
+    "connected_domain",
+    "default_link",
+    "delete_account_domain",
     "dns_steps",
     "get_account_domain",
+    "link_by_slug",
     "normalise_hostname",
     "resolve_addresses",
     "share_base",
+    "verified_hostnames",
 ]
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -86,31 +96,82 @@ def normalise_hostname(raw: str) -> str:
 
 
 def add_domain(session: Session, account: Account, raw: str) -> CustomDomain:
-    """:raise ValidationFailed: bad name, taken by any account, or too many domains."""
+    """A new, not yet connected domain of the account; committed.
+
+    :raise ValidationFailed: bad name, taken by any account, or too many domains.
+    """
     hostname = normalise_hostname(raw)
     taken = session.scalar(select(CustomDomain).where(CustomDomain.hostname == hostname))
     if taken is not None:
         raise ValidationFailed({"hostname": ["This domain is already connected to an account."]})
-    count = len(
-        session.scalars(select(CustomDomain.id).where(CustomDomain.account_id == account.id)).all()
-    )
-    if count >= MAX_DOMAINS_PER_ACCOUNT:
+    if len(account_domains(session, account.id)) >= MAX_DOMAINS_PER_ACCOUNT:
         raise ValidationFailed({"hostname": [f"At most {MAX_DOMAINS_PER_ACCOUNT} domains."]})
-    domain = CustomDomain(account_id=account.id, hostname=hostname)
-    session.add(domain)
-    session.flush()
+    with transaction(session):
+        domain = CustomDomain(account_id=account.id, hostname=hostname)
+        session.add(domain)
     return domain
+
+
+def account_domains(session: Session, account_id: int) -> list[CustomDomain]:
+    """The account's domains, connected or not, in the order they were added."""
+    return list(
+        session.scalars(
+            select(CustomDomain)
+            .where(CustomDomain.account_id == account_id)
+            .order_by(CustomDomain.id)
+        )
+    )
+
+
+def delete_account_domain(session: Session, user: User, domain_id: int) -> CustomDomain:
+    """Remove a domain, committed: booking pages are no longer served there.
+
+    :raise NotFound: no such domain in the user's account (A2).
+    """
+    return delete_account_row(session, CustomDomain, domain_id, user.account_id, "domain")
+
+
+def connected_domain(session: Session, hostname: str) -> CustomDomain | None:
+    """The connected domain a request's ``Host`` names, if any (the gate's question)."""
+    return session.scalar(
+        select(CustomDomain).where(
+            CustomDomain.hostname == hostname, CustomDomain.verified_at.is_not(None)
+        )
+    )
+
+
+def link_by_slug(session: Session, slug: str) -> BookingLink | None:
+    """The link of ``slug``, deleted or not: a domain serves it only if it is its account's."""
+    return session.scalar(select(BookingLink).where(BookingLink.slug == slug))
+
+
+def default_link(session: Session, domain: CustomDomain) -> BookingLink | None:
+    """What ``/`` on the domain leads to (P2): its account's live default link, if any."""
+    account = session.get(Account, domain.account_id)
+    if account is None or not account.default_link_id:
+        return None
+    link = session.get(BookingLink, account.default_link_id)
+    if link is None or link.deleted_at is not None or link.account_id != account.id:
+        return None
+    return link
+
+
+def verified_hostnames(session: Session, account_id: int) -> list[str]:
+    """The account's connected domains, first added first: where its pages are served."""
+    return list(
+        session.scalars(
+            select(CustomDomain.hostname)
+            .where(CustomDomain.account_id == account_id, CustomDomain.verified_at.is_not(None))
+            .order_by(CustomDomain.id)
+        )
+    )
 
 
 def share_base(session: Session, account_id: int) -> str:
     """Where share links point: the account's first connected domain (P4), else the app."""
-    domain = session.scalar(
-        select(CustomDomain)
-        .where(CustomDomain.account_id == account_id, CustomDomain.verified_at.is_not(None))
-        .order_by(CustomDomain.id)
-    )
-    if domain is not None:
-        return f"https://{domain.hostname}"
+    hostnames = verified_hostnames(session, account_id)
+    if hostnames:
+        return f"https://{hostnames[0]}"
     return current_app.config["RENDEZVOUS_BASE_URL"]
 
 
@@ -127,8 +188,22 @@ def resolve_addresses(hostname: str) -> set[str]:
         return set()
 
 
+def check_account_domain(session: Session, user: User, domain_id: int) -> tuple[CustomDomain, bool]:
+    """Check a domain's DNS now and keep the outcome, committed; ``(domain, connected)``.
+
+    :raise NotFound: no such domain in the user's account (A2).
+    """
+    with transaction(session):
+        domain = get_account_domain(session, user, domain_id)
+        connected = check_domain(domain)
+    return domain, connected
+
+
 def check_domain(domain: CustomDomain, resolve: Callable[[str], set[str]] | None = None) -> bool:
-    """Connected when the domain resolves to (one of) the app's addresses."""
+    """Connected when the domain resolves to (one of) the app's addresses.
+
+    A step of :func:`check_account_domain`: it only sets the domain's dates.
+    """
     resolve = resolve or resolve_addresses
     ours = resolve(app_hostname())
     theirs = resolve(domain.hostname)

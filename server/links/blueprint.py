@@ -7,17 +7,21 @@ from typing import Any
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
 from server.accounts.auth import current_user, require_host
 from server.bookings.slots import troubleshoot
 from server.clock import utcnow
 from server.db import get_session
-from server.errors import ValidationFailed
 from server.fields import AwareDateTime
-from server.links.models import BookingLink
 from server.links.schemas import LinkSchema
-from server.links.services import create_link, delete_link, get_account_link, link_view, update_link
+from server.links.services import (
+    create_link,
+    delete_link,
+    get_account_link,
+    link_view,
+    live_links,
+    update_link,
+)
 
 blp = Blueprint("links", __name__, url_prefix="/api/v1/links", description="Meeting links")
 SECURITY = [{"bearer": []}]
@@ -29,14 +33,7 @@ SECURITY = [{"bearer": []}]
 @require_host
 def list_links() -> list[dict[str, Any]]:
     """Every link of the account, oldest first."""
-    links = get_session().scalars(
-        select(BookingLink)
-        .where(
-            BookingLink.account_id == current_user().account_id, BookingLink.deleted_at.is_(None)
-        )
-        .order_by(BookingLink.id)
-    )
-    return [link_view(link) for link in links]
+    return [link_view(link) for link in live_links(get_session(), current_user().account_id)]
 
 
 @blp.route("", endpoint="create", methods=["POST"])
@@ -49,10 +46,7 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
 
     :raise 422: invalid fields, a taken slug, hosts from another account.
     """
-    session = get_session()
-    link = create_link(session, current_user(), data)
-    session.commit()
-    return link_view(link)
+    return link_view(create_link(get_session(), current_user(), data))
 
 
 @blp.route("/<int:link_id>", endpoint="get", methods=["GET"])
@@ -76,11 +70,8 @@ def update(data: dict[str, Any], link_id: int) -> dict[str, Any]:
     :raise 422: invalid fields.
     """
     session = get_session()
-    link = update_link(
-        session, current_user(), get_account_link(session, current_user(), link_id), data
-    )
-    session.commit()
-    return link_view(link)
+    link = get_account_link(session, current_user(), link_id)
+    return link_view(update_link(session, current_user(), link, data))
 
 
 @blp.route("/<int:link_id>", endpoint="delete", methods=["DELETE"])
@@ -91,7 +82,6 @@ def delete(link_id: int) -> None:
     """:raise 404: no such link in this account."""
     session = get_session()
     delete_link(session, get_account_link(session, current_user(), link_id))
-    session.commit()
 
 
 class TroubleshootQuerySchema(Schema):
@@ -126,9 +116,7 @@ def troubleshoot_start(query: dict[str, Any], link_id: int) -> dict[str, Any]:
     """
     session = get_session()
     link = get_account_link(session, current_user(), link_id)
-    duration = query.get("duration") or link.durations[0]
-    if duration not in link.durations:
-        raise ValidationFailed({"duration": [f"Choose one of {link.durations} minutes."]})
+    duration = link.duration_for(query.get("duration"))
     hosts = troubleshoot(session, link, duration, query["start"], utcnow())
     bookable = [h["bookable"] for h in hosts]
     return {

@@ -11,14 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import EXCLUDE, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.accounts.models import Account, User
+from server.db import transaction
 from server.errors import ValidationFailed, flatten_messages
 from server.links.models import BookingLink
 from server.links.schemas import ConsentSchema
-from server.links.services import update_link
+from server.links.services import account_consent_defaults as account_defaults
+from server.links.services import live_links, update_link
 
 __all__ = [
     "NOT_CUSTOMISED",
@@ -38,12 +39,6 @@ def _load(consent: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed(flatten_messages(exc.messages)) from exc
     loaded.pop("customized", None)
     return loaded
-
-
-def account_defaults(account: Account) -> dict[str, Any]:
-    defaults = ConsentSchema().load(dict(account.consent_defaults or {}), unknown=EXCLUDE)
-    defaults.pop("customized", None)
-    return defaults
 
 
 def link_custom_consent(link: BookingLink) -> dict[str, Any]:
@@ -78,7 +73,8 @@ def save_link_consent(
     own = kept if consent is None else _load(consent)
     if not customized and _comparable(own) != _comparable(kept):
         raise ValidationFailed({"customized": [NOT_CUSTOMISED]})
-    update_link(session, user, link, {"consent": {**own, "customized": customized}})
+    with transaction(session):
+        update_link(session, user, link, {"consent": {**own, "customized": customized}})
 
 
 def _comparable(consent: dict[str, Any]) -> dict[str, Any]:
@@ -98,18 +94,17 @@ def summary(consent: dict[str, Any]) -> str:
 
 
 def save_account_defaults(session: Session, account: Account, consent: dict[str, Any]) -> int:
-    """New defaults; links that follow them get them now. Returns how many links changed."""
+    """New defaults; links that follow them get them now, in the same unit.
+
+    :return: how many links changed.
+    :raise ValidationFailed: invalid settings, with the form's field names.
+    """
     defaults = _load(consent)
-    account.consent_defaults = defaults
     changed = 0
-    links = session.scalars(
-        select(BookingLink).where(
-            BookingLink.account_id == account.id, BookingLink.deleted_at.is_(None)
-        )
-    )
-    for link in links:
-        if not (link.consent or {}).get("customized"):
-            link.consent = {**defaults, "customized": False}
-            changed += 1
-    session.flush()
+    with transaction(session):
+        account.consent_defaults = defaults
+        for link in live_links(session, account.id):
+            if not (link.consent or {}).get("customized"):
+                link.consent = {**defaults, "customized": False}
+                changed += 1
     return changed

@@ -7,13 +7,16 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.accounts.models import User
+from server.availability.engine import KINDS
+from server.availability.rules import DailyHours
 from server.clock import utcnow
 from server.db import Base, UTCDateTime
 from server.errors import ValidationFailed
 
 __all__ = ["LINK_TYPES", "BookingLink", "LinkDateOverride", "LinkHost", "LinkHours"]
 
-LINK_TYPES = ("one_on_one", "round_robin", "group")
+#: a link's ``type`` is one of the kinds the availability engine knows how to schedule
+LINK_TYPES = KINDS
 
 
 class BookingLink(Base):
@@ -21,7 +24,7 @@ class BookingLink(Base):
 
     __tablename__ = "booking_links"
     __table_args__ = (
-        CheckConstraint("type IN ('one_on_one', 'round_robin', 'group')", name="type"),
+        CheckConstraint(f"type IN ({', '.join(repr(t) for t in LINK_TYPES)})", name="type"),
         CheckConstraint(
             "(window_rolling_weeks IS NOT NULL) OR "
             "(window_start_date IS NOT NULL AND window_end_date IS NOT NULL)",
@@ -97,6 +100,28 @@ class BookingLink(Base):
     @property
     def host_ids(self) -> list[int]:
         return [h.user_id for h in self.hosts]
+
+    @property
+    def weekly_hours(self) -> dict[int, DailyHours]:
+        """The ``hours`` rows as the engine reads them: weekday (0 = Monday) → its intervals.
+
+        Weekdays without hours are left out. Also what the API's ``availability`` shows.
+        """
+        weekly: dict[int, list[tuple[time, time]]] = {}
+        for row in self.hours:
+            weekly.setdefault(row.weekday, []).append((row.start_time, row.end_time))
+        return {day: tuple(pairs) for day, pairs in weekly.items()}
+
+    @property
+    def override_hours(self) -> dict[date, DailyHours]:
+        """The ``date_overrides`` rows as the engine reads them: date → its intervals, where
+        an empty tuple (a row without times) makes the date a day off."""
+        overrides: dict[date, list[tuple[time, time]]] = {}
+        for row in self.date_overrides:
+            pairs = overrides.setdefault(row.day, [])
+            if row.start_time is not None and row.end_time is not None:
+                pairs.append((row.start_time, row.end_time))
+        return {day: tuple(pairs) for day, pairs in overrides.items()}
 
 
 class LinkHost(Base):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from marshmallow import (
-    EXCLUDE,
     Schema,
     ValidationError,
     fields,
@@ -17,13 +16,14 @@ from marshmallow import (
     validates_schema,
 )
 
+from server.availability.rules import DailyHours
 from server.fields import TimeZoneName
+from server.i18n import LANGUAGES
 from server.links.hours import WEEKDAYS, parse_day_hours
 from server.links.models import LINK_TYPES
 
-__all__ = ["DEFAULT_FORM", "LANGUAGES", "LinkSchema", "MAX_WINDOW_DAYS"]
+__all__ = ["DEFAULT_FORM", "ConsentSchema", "LinkSchema", "MAX_WINDOW_DAYS"]
 
-LANGUAGES = ("en", "fr", "de", "es")
 MAX_WINDOW_DAYS = 70  # ten weeks (L6)
 QUESTION_TYPES = ("text", "long_text", "select", "checkbox", "number", "email", "phone")
 SEGMENT = r"^[a-z0-9](?:[a-z0-9-]{0,62})$"
@@ -37,43 +37,54 @@ DEFAULT_FORM: list[dict[str, Any]] = [
 
 
 class WeeklyHoursField(fields.Field):
-    """``{"mon": [["09:00", "17:00"]], ...}``; days left out have no hours."""
+    """``{"mon": [["09:00", "17:00"]], ...}`` in; days left out have no hours.
+
+    Loads straight into the engine's shape, weekday number (0 = Monday) → ``DailyHours``,
+    so the hours are parsed once, here. Dumps what :func:`~server.links.services.link_view`
+    formatted.
+    """
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return value
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> dict[int, DailyHours]:
         if not isinstance(value, dict):
             raise ValidationError("Give an object such as {'mon': [['09:00', '17:00']]}.")
         errors: dict[str, list[str]] = {}
-        weekly: dict[str, list[list[str]]] = {}
+        weekly: dict[int, DailyHours] = {}
         for day, hours in value.items():
             if day not in WEEKDAYS:
                 errors[str(day)[:20]] = [f"Unknown day; use one of {', '.join(WEEKDAYS)}."]
                 continue
             try:
-                parse_day_hours(hours)
+                weekly[WEEKDAYS.index(day)] = parse_day_hours(hours)
             except ValueError as exc:
                 errors[day] = [str(exc)]
-                continue
-            weekly[day] = [list(pair) for pair in hours]
         if errors:
             raise ValidationError(errors)
         return weekly
 
 
-class DateOverrideSchema(Schema):
-    date = fields.Date(required=True)
-    hours = fields.List(
-        fields.List(fields.String(validate=validate.Length(max=5))), load_default=list
-    )
+class DayHoursField(fields.List):
+    """One date's ``[["09:00", "12:00"], ...]``, loaded as the engine's ``DailyHours``."""
 
-    @validates("hours")
-    def _hours(self, value: list[list[str]], **_: Any) -> None:
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fields.List(fields.String(validate=validate.Length(max=5))), **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> DailyHours:
+        pairs = super()._deserialize(value, attr, data, **kwargs)
         try:
-            parse_day_hours(value)
+            return parse_day_hours(pairs)
         except ValueError as exc:
             raise ValidationError(str(exc)) from exc
+
+
+class DateOverrideSchema(Schema):
+    date = fields.Date(required=True)
+    #: empty: the date is a day off
+    hours = DayHoursField(load_default=tuple)
 
 
 class WindowSchema(Schema):
@@ -194,7 +205,7 @@ class LinkSchema(Schema):
     )
     timezone = TimeZoneName()
     availability = WeeklyHoursField(
-        load_default=lambda: {d: [["09:00", "17:00"]] for d in WEEKDAYS[:5]},
+        load_default=lambda: dict.fromkeys(range(5), ((time(9), time(17)),)),
         metadata={"example": {"mon": [["09:00", "12:00"], ["13:00", "17:00"]]}},
     )
     date_overrides = fields.List(
@@ -261,8 +272,3 @@ class LinkSchema(Schema):
         if "locale" in data:
             data["locale"] = str(Locale.parse(data["locale"], sep="-")).replace("_", "-")
         return data
-
-
-class LinkQuerySchema(Schema):
-    class Meta:
-        unknown = EXCLUDE

@@ -1,4 +1,8 @@
-"""Creating, changing and reading booking links; the only place that writes them."""
+"""Creating, changing and reading booking links; the only place that writes them.
+
+Each function a view calls owns its unit of work (``with transaction(session):``); called
+inside another unit (sign-up's preset links, the GDPR step) it joins that one.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,17 @@ from sqlalchemy.orm import Session
 
 from server.accounts.models import Account, User
 from server.clock import utcnow
+from server.db import transaction
 from server.errors import NotFound, ValidationFailed
-from server.links.hours import WEEKDAYS, format_hours, parse_day_hours
+from server.links.hours import WEEKDAYS, format_hours
 from server.links.models import BookingLink, LinkDateOverride, LinkHost, LinkHours
-from server.links.schemas import LinkSchema
+from server.links.schemas import ConsentSchema, LinkSchema
 from server.slugs import numbered, slugify
+from server.uploads.services import ImageRejected, store_image
+from server.uploads.services import public_url as upload_url
 
 __all__ = [
+    "account_consent_defaults",
     "create_link",
     "create_preset_links",
     "delete_link",
@@ -24,6 +32,7 @@ __all__ = [
     "get_public_link",
     "link_view",
     "live_links",
+    "toggle_default_link",
     "update_link",
 ]
 
@@ -119,11 +128,11 @@ def _apply(session: Session, link: BookingLink, user: User, data: dict[str, Any]
         link.window_rolling_weeks = window.get("rolling_weeks")
         link.window_start_date = window.get("start_date")
         link.window_end_date = window.get("end_date")
-    if "availability" in data:
+    if "availability" in data:  # LinkSchema parsed it: weekday → DailyHours
         link.hours = [
-            LinkHours(weekday=WEEKDAYS.index(day), start_time=start, end_time=end)
+            LinkHours(weekday=day, start_time=start, end_time=end)
             for day, pairs in data["availability"].items()
-            for start, end in parse_day_hours(pairs)
+            for start, end in pairs
         ]
     if "date_overrides" in data:
         days = [o["date"] for o in data["date_overrides"]]
@@ -131,11 +140,11 @@ def _apply(session: Session, link: BookingLink, user: User, data: dict[str, Any]
             raise ValidationFailed({"date_overrides": ["Each date once."]})
         rows: list[LinkDateOverride] = []
         for override in data["date_overrides"]:
-            pairs = parse_day_hours(override["hours"])
-            if not pairs:
+            if not override["hours"]:
                 rows.append(LinkDateOverride(day=override["date"]))
             rows.extend(
-                LinkDateOverride(day=override["date"], start_time=s, end_time=e) for s, e in pairs
+                LinkDateOverride(day=override["date"], start_time=s, end_time=e)
+                for s, e in override["hours"]
             )
         link.date_overrides = rows
     if "host_ids" in data:
@@ -145,30 +154,55 @@ def _apply(session: Session, link: BookingLink, user: User, data: dict[str, Any]
         raise ValidationFailed({"host_ids": ["A one-on-one link has exactly one host."]})
 
 
-def create_link(session: Session, user: User, data: dict[str, Any]) -> BookingLink:
-    """A new link of the user's account; its slug is fixed from now on (L3)."""
-    account: Account = user.account
-    data = dict(data)
-    data.setdefault("title", data["name"])
-    data.setdefault("timezone", user.timezone)
-    data.setdefault("host_ids", [user.id])
-    data.setdefault("photo_url", user.photo_url)
-    if "consent" not in data:
-        data["consent"] = {**_inherited_consent(account), "customized": False}
-    wanted = data.pop("slug", None)
-    slug = _unique_slug(
-        session, user.meetings_prefix, wanted or slugify(data["name"]), strict=wanted is not None
-    )
-    link = BookingLink(account_id=account.id, owner_id=user.id, slug=slug)
-    _apply(session, link, user, data)
-    session.add(link)
-    session.flush()
+def _store_photo(session: Session, account_id: int, photo: bytes) -> str:
+    """The link photo stored as an upload of the account; its public URL.
+
+    :raise ValidationFailed: ``{"photo": [why]}``, the image was refused.
+    """
+    try:
+        stored = store_image(session, account_id, photo, "photo")
+    except ImageRejected as exc:
+        raise ValidationFailed({"photo": [str(exc)]}) from exc
+    return upload_url(stored)
+
+
+def create_link(
+    session: Session, user: User, data: dict[str, Any], *, photo: bytes | None = None
+) -> BookingLink:
+    """A new link of the user's account; its slug is fixed from now on (L3).
+
+    ``data`` is what ``LinkSchema`` loaded. ``photo``: an uploaded image for the link, stored
+    in the same unit, so a link that can't be created leaves no upload behind.
+
+    :raise ValidationFailed: a refused photo, a taken slug, hosts from another account.
+    """
+    with transaction(session):
+        account: Account = user.account
+        data = dict(data)
+        if photo is not None:
+            data["photo_url"] = _store_photo(session, account.id, photo)
+        data.setdefault("title", data["name"])
+        data.setdefault("timezone", user.timezone)
+        data.setdefault("host_ids", [user.id])
+        data.setdefault("photo_url", user.photo_url)
+        if "consent" not in data:
+            data["consent"] = {**account_consent_defaults(account), "customized": False}
+        wanted = data.pop("slug", None)
+        slug = _unique_slug(
+            session,
+            user.meetings_prefix,
+            wanted or slugify(data["name"]),
+            strict=wanted is not None,
+        )
+        link = BookingLink(account_id=account.id, owner_id=user.id, slug=slug)
+        _apply(session, link, user, data)
+        session.add(link)
+        session.flush()
     return link
 
 
-def _inherited_consent(account: Account) -> dict[str, Any]:
-    from server.links.schemas import ConsentSchema
-
+def account_consent_defaults(account: Account) -> dict[str, Any]:
+    """The account's GDPR defaults (L9), as a link that follows them gets them."""
     defaults = ConsentSchema().load(dict(account.consent_defaults or {}), unknown="exclude")
     defaults.pop("customized", None)
     return defaults
@@ -184,37 +218,68 @@ def _apply_consent(link: BookingLink, account: Account, consent: dict[str, Any])
     """
     own = {k: v for k, v in consent.items() if k != "customized"}
     customized = consent.get("customized", True)
-    inherited = not customized and own == _inherited_consent(account)
+    inherited = not customized and own == account_consent_defaults(account)
     if not (inherited and link.consent_custom is None):
         link.consent_custom = own
     link.consent = {
-        **(own if customized else _inherited_consent(account)),
+        **(own if customized else account_consent_defaults(account)),
         "customized": customized,
     }
 
 
 def update_link(
-    session: Session, user: User, link: BookingLink, data: dict[str, Any]
+    session: Session,
+    user: User,
+    link: BookingLink,
+    data: dict[str, Any],
+    *,
+    photo: bytes | None = None,
 ) -> BookingLink:
-    """Change what was sent. The slug may be sent again unchanged, but never changed."""
-    if "slug" in data and link.slug.split("/", 1)[1] != data["slug"]:
-        raise ValidationFailed({"slug": ["The URL of a link can't change; create a new link."]})
-    data = {k: v for k, v in data.items() if k != "slug"}
-    if "type" in data and "host_ids" not in data and data["type"] == "one_on_one":
-        data["host_ids"] = link.host_ids[:1]
-    _apply(session, link, user, data)
-    session.flush()
+    """Change what was sent. The slug may be sent again unchanged, but never changed.
+
+    ``photo``: a new uploaded image for the link, stored in the same unit.
+
+    :raise ValidationFailed: a changed slug, a refused photo, invalid hosts.
+    """
+    with transaction(session):
+        if "slug" in data and link.slug.split("/", 1)[1] != data["slug"]:
+            raise ValidationFailed({"slug": ["The URL of a link can't change; create a new link."]})
+        data = {k: v for k, v in data.items() if k != "slug"}
+        if photo is not None:
+            data["photo_url"] = _store_photo(session, link.account_id, photo)
+        if "type" in data and "host_ids" not in data and data["type"] == "one_on_one":
+            data["host_ids"] = link.host_ids[:1]
+        _apply(session, link, user, data)
+        session.flush()
     return link
 
 
+def toggle_default_link(session: Session, account: Account, link: BookingLink) -> bool:
+    """Star ``link`` as the account's default (P2), or clear the star if it has it.
+
+    :return: whether ``link`` is the default now.
+    """
+    with transaction(session):
+        starred = account.default_link_id != link.id
+        account.default_link_id = link.id if starred else None
+    return starred
+
+
 def delete_link(session: Session, link: BookingLink) -> None:
-    """Archive the link: its page goes away, its bookings stay (and keep their slug taken)."""
-    link.deleted_at = utcnow()
-    session.flush()
+    """Archive the link: its page goes away, its bookings stay (and keep their slug taken).
+
+    The account's default link (P2) is cleared with it when it was this one.
+    """
+    with transaction(session):
+        link.deleted_at = utcnow()
+        account = session.get(Account, link.account_id)
+        if account is not None and account.default_link_id == link.id:
+            account.default_link_id = None
+        session.flush()
 
 
 def create_preset_links(session: Session, user: User) -> list[BookingLink]:
-    """L1: every new host starts with a 15, a 30 and a 60-minute link."""
+    """L1: every new host starts with a 15, a 30 and a 60-minute link (one unit with sign-up)."""
     schema = LinkSchema()
     links = []
     for minutes in PRESET_DURATIONS:
@@ -230,14 +295,6 @@ def public_url(link: BookingLink) -> str:
 
 def link_view(link: BookingLink) -> dict[str, Any]:
     """The link in the API's shape (SPEC §10 "Link fields")."""
-    weekly: dict[str, list[tuple[Any, Any]]] = {}
-    for row in link.hours:
-        weekly.setdefault(WEEKDAYS[row.weekday], []).append((row.start_time, row.end_time))
-    overrides: dict[Any, list[tuple[Any, Any]]] = {}
-    for row in link.date_overrides:
-        pairs = overrides.setdefault(row.day, [])
-        if row.start_time is not None and row.end_time is not None:
-            pairs.append((row.start_time, row.end_time))
     if link.window_rolling_weeks is not None:
         window: dict[str, Any] = {"rolling_weeks": link.window_rolling_weeks}
     else:
@@ -248,9 +305,12 @@ def link_view(link: BookingLink) -> dict[str, Any]:
         url=public_url(link),
         slug=link.slug,
         host_ids=link.host_ids,
-        availability={day: format_hours(pairs) for day, pairs in weekly.items()},
+        availability={
+            WEEKDAYS[day]: format_hours(pairs) for day, pairs in link.weekly_hours.items()
+        },
         date_overrides=[
-            {"date": day, "hours": format_hours(pairs)} for day, pairs in overrides.items()
+            {"date": day, "hours": format_hours(pairs)}
+            for day, pairs in link.override_hours.items()
         ],
         window=window,
         created_at=link.created_at,

@@ -31,7 +31,6 @@ def meeting_requested(
 ) -> list[OutboxMessage]:
     """C6: tell the link's hosts that a visitor asked for a meeting (and why links ask)."""
     settings = settings or current_settings()
-    base = settings.base_url
     request = MeetingRequest(
         link_title=link.title,
         language=link.language,
@@ -40,8 +39,8 @@ def meeting_requested(
         message=message,
         preferred_times=tuple(preferred_times),
         calendar_disconnected=calendar_disconnected,
-        contact_url=f"{base}/app/contacts/{contact_id}" if contact_id else None,
-        calendars_url=f"{base}/app/calendars",
+        contact_url=settings.contact_url(contact_id) if contact_id else None,
+        calendars_url=settings.calendars_url,
     )
     hosts = [h.user for h in link.hosts] or [link.owner]
     return [

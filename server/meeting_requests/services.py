@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
 from server.clock import utcnow
 from server.contacts.services import upsert_contact
+from server.db import transaction
 from server.links.models import BookingLink
 from server.meeting_requests import notices
 from server.meeting_requests.models import VisitorRequest
 from server.notifications.facts import Person
 
-__all__ = ["RequestForm", "request_meeting"]
+__all__ = ["LinkMode", "RequestForm", "link_mode", "request_meeting"]
+
+#: what the widget offers on a link: booking a time, or asking for a meeting (C6)
+LinkMode = Literal["book", "request"]
+
+
+def link_mode(link: BookingLink) -> LinkMode:
+    """``request`` when the link can't be booked because a host's calendar can't be read (C6).
+
+    The one seam the calendars feature fills: until Rendezvous reads calendars, nothing can
+    disconnect one, so every link is booked.
+    """
+    return "book"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,33 +48,38 @@ def request_meeting(session: Session, link: BookingLink, form: RequestForm) -> V
     """C6: the contact is created or updated, the request stored, the hosts notified."""
     now = utcnow()
     first, last = _split_name(form.name)
-    contact = upsert_contact(
-        session, link.account_id, email=form.email, first_name=first, last_name=last, properties={}
-    )
-    record = VisitorRequest(
-        account_id=link.account_id,
-        link_id=link.id,
-        contact=contact,
-        preferred_times=form.preferred_times,
-        message=form.message,
-        timezone=form.timezone,
-        created_at=now,
-    )
-    session.add(record)
-    session.flush()
-    message = f"Preferred times: {form.preferred_times}"
-    if form.message:
-        message = f"{form.message}\n\n{message}"
-    notices.meeting_requested(
-        session,
-        link,
-        visitor=Person(
-            name=form.name.strip(), email=contact.email, timezone=form.timezone or link.timezone
-        ),
-        message=message,
-        calendar_disconnected=False,
-        contact_id=contact.id,
-        now=now,
-    )
-    session.commit()
+    with transaction(session):
+        contact = upsert_contact(
+            session,
+            link.account_id,
+            email=form.email,
+            first_name=first,
+            last_name=last,
+            properties={},
+        )
+        record = VisitorRequest(
+            account_id=link.account_id,
+            link_id=link.id,
+            contact=contact,
+            preferred_times=form.preferred_times,
+            message=form.message,
+            timezone=form.timezone,
+            created_at=now,
+        )
+        session.add(record)
+        session.flush()
+        message = f"Preferred times: {form.preferred_times}"
+        if form.message:
+            message = f"{form.message}\n\n{message}"
+        notices.meeting_requested(
+            session,
+            link,
+            visitor=Person(
+                name=form.name.strip(), email=contact.email, timezone=form.timezone or link.timezone
+            ),
+            message=message,
+            calendar_disconnected=link_mode(link) == "request",
+            contact_id=contact.id,
+            now=now,
+        )
     return record

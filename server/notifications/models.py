@@ -10,16 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.clock import utcnow
 from server.db import Base, UTCDateTime
 
-__all__ = ["MESSAGE_KINDS", "MESSAGE_STATUSES", "OutboxMessage"]
+__all__ = ["MESSAGE_STATUSES", "OutboxMessage"]
 
-MESSAGE_KINDS = (
-    "invitation",
-    "host_notification",
-    "reschedule",
-    "cancellation",
-    "reminder",
-    "request_notice",
-)
 #: pending → sent; pending → failed (attempts used up, or refused for good);
 #: pending → dropped (a reminder of a meeting moved or cancelled, or whose time went by)
 MESSAGE_STATUSES = ("pending", "sent", "failed", "dropped")
@@ -37,7 +29,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sent', 'failed', 'dropped')", name="status"),
+        CheckConstraint(f"status IN {MESSAGE_STATUSES}", name="status"),
         # the worker's query: pending rows whose next attempt is due, oldest first
         Index("ix_outbox_messages_due", "status", "next_attempt_at"),
     )
@@ -46,6 +38,8 @@ class OutboxMessage(Base):
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
+    #: the message's :attr:`~server.notifications.messages.Email.kind`: invitation,
+    #: host_notification, reschedule, cancellation, reminder, request_notice, or account mail
     kind: Mapped[str] = mapped_column(String(32))
     booking_id: Mapped[int | None] = mapped_column(
         ForeignKey("bookings.id", ondelete="CASCADE"), index=True

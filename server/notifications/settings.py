@@ -26,6 +26,19 @@ class MailSettings:
         """The host name of the app, for iCalendar UIDs and Message-IDs."""
         return urlsplit(self.base_url).hostname or "localhost"
 
+    # -- the dashboard pages a message links to (the host's side) --------------------------
+
+    def contact_url(self, contact_id: int) -> str:
+        return f"{self.base_url}/app/contacts/{contact_id}"
+
+    def booking_url(self, booking_id: int) -> str:
+        return f"{self.base_url}/app/bookings/{booking_id}"
+
+    @property
+    def calendars_url(self) -> str:
+        """Where a host connects or reconnects their calendars (the request notice says why)."""
+        return f"{self.base_url}/app/calendars"
+
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
         base_url = str(config.get("RENDEZVOUS_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")

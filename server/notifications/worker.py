@@ -267,29 +267,39 @@ class Worker:
         self, session: Session, messages: list[_Claimed], report: DrainReport, now: datetime
     ) -> None:
         """Stopping: hand unsent claims back at once, as if never taken."""
-        with write_transaction(session):
-            for message in messages:
-                session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == message.id, OutboxMessage.status == "pending")
-                    .values(next_attempt_at=now, attempts=message.attempts - 1)
-                    .execution_options(synchronize_session=False)
-                )
+        self._update_each(
+            session,
+            messages,
+            lambda message: {"next_attempt_at": now, "attempts": message.attempts - 1},
+        )
         report.released += len(messages)
 
     def _wait_for_transport(
         self, session: Session, messages: list[_Claimed], error: str, now: datetime
     ) -> None:
         """The server is down: the messages aren't at fault and never fail for it."""
+        self._update_each(
+            session,
+            messages,
+            lambda message: {
+                "next_attempt_at": now + backoff(message.attempts, cap=MAX_UNAVAILABLE_DELAY),
+                "last_error": error[:2000],
+            },
+        )
+
+    def _update_each(
+        self,
+        session: Session,
+        messages: list[_Claimed],
+        values: Callable[[_Claimed], dict[str, object]],
+    ) -> None:
+        """Set each claimed message's own ``values`` (while still pending), in one transaction."""
         with write_transaction(session):
             for message in messages:
                 session.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.id == message.id, OutboxMessage.status == "pending")
-                    .values(
-                        next_attempt_at=now + backoff(message.attempts, cap=MAX_UNAVAILABLE_DELAY),
-                        last_error=error[:2000],
-                    )
+                    .values(**values(message))
                     .execution_options(synchronize_session=False)
                 )
 

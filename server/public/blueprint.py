@@ -6,7 +6,6 @@ from datetime import datetime, time
 from typing import Any
 
 from flask import Response, current_app, g
-from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 
 from server.bookings import notices
@@ -15,12 +14,10 @@ from server.bookings.models import Booking
 from server.bookings.slots import offered_slots
 from server.clock import utcnow
 from server.db import get_session
-from server.errors import ValidationFailed
-from server.i18n import catalog_messages
 from server.limiter import limiter
 from server.links.models import BookingLink
-from server.links.notice import render_notice
 from server.links.services import get_public_link
+from server.meeting_requests.models import VisitorRequest
 from server.meeting_requests.services import RequestForm, request_meeting
 from server.public.cors import refuse_foreign_origin
 from server.public.schemas import (
@@ -34,6 +31,7 @@ from server.public.schemas import (
     RescheduleSchema,
     SlotsQuerySchema,
     SlotsSchema,
+    VisitorBooking,
 )
 from server.timezones import zone, zone_menu
 
@@ -63,48 +61,17 @@ def _link(slug: str) -> BookingLink:
     return link
 
 
-def _iso(moment: datetime, timezone: str) -> str:
-    return moment.astimezone(zone(timezone)).isoformat()
-
-
 # -- links -------------------------------------------------------------------------------
 
 
 @blp.route("/links/<slug:slug>", endpoint="link", methods=["GET"])
 @blp.response(200, PublicLinkSchema)
-def link_config(slug: str) -> dict[str, Any]:
+def link_config(slug: str) -> BookingLink:
     """The link as the widget shows it.
 
     :raise 404: no link has this slug.
     """
-    link = _link(slug)
-    account = link.owner.account
-    return {
-        "slug": link.slug,
-        "title": link.title,
-        "type": link.type,
-        "meeting_type": link.meeting_type,
-        "hosts": [{"name": h.user.name, "photo_url": h.user.photo_url} for h in link.hosts],
-        "photo_url": link.photo_url,
-        "durations": link.durations,
-        "location": link.location,
-        "language": link.language,
-        "locale": link.locale,
-        "timezone": link.timezone,
-        "branding": {"logo_url": account.logo_url, "accent_color": account.accent_color},
-        "form": link.form,
-        "consent": _public_consent(link.consent or {}),
-        "mode": "book",
-        "strings": catalog_messages(link.language, "widget"),
-    }
-
-
-def _public_consent(consent: dict[str, Any]) -> dict[str, Any]:
-    keys = ("enabled", "mode", "subscription_types", "processing_text", "privacy_text")
-    public = {k: consent[k] for k in keys if k in consent}
-    # the notice's links and emphasis, rendered (escaped) once here for every client (L9)
-    public["notice_html"] = str(render_notice(consent.get("privacy_text")))
-    return public
+    return _link(slug)
 
 
 @blp.route("/links/<slug:slug>/slots", endpoint="slots", methods=["GET"])
@@ -119,9 +86,7 @@ def slots(
     :raise 422: unknown zone, a duration the link doesn't offer, end before start, over 10 weeks.
     """
     link = _link(slug)
-    duration = duration or link.durations[0]
-    if duration not in link.durations:
-        raise ValidationFailed({"duration": [f"Choose one of {link.durations} minutes."]})
+    duration = link.duration_for(duration)
     timezone = timezone or link.timezone
     now = utcnow()
     starts = offered_slots(get_session(), link, duration, start, end, timezone, now)
@@ -129,7 +94,7 @@ def slots(
     return {
         "timezone": timezone,
         "duration": duration,
-        "slots": [_iso(s, timezone) for s in starts],
+        "slots": [s.astimezone(zone(timezone)).isoformat() for s in starts],
         "timezones": zone_menu(period, also=(timezone, link.timezone)),
         "today": now.astimezone(zone(timezone)).date().isoformat(),
     }
@@ -138,8 +103,19 @@ def slots(
 # -- bookings ----------------------------------------------------------------------------
 
 
-def _manage_url(token: str) -> str:
-    return f"{current_app.config['RENDEZVOUS_BASE_URL']}/meetings/manage/{token}"
+def _visitor_booking(booking: Booking, token: str) -> VisitorBooking:
+    """The booking as its visitor sees it, with the manage and calendar links of ``token``."""
+    g.public_account = booking.link.owner.account
+    base = g.get("site_base") or current_app.config["RENDEZVOUS_BASE_URL"]
+    return VisitorBooking(
+        booking=booking,
+        manage_token=token,
+        manage_url=f"{current_app.config['RENDEZVOUS_BASE_URL']}/meetings/manage/{token}",
+        calendar={
+            "ics_url": f"{base}/api/v1/public/bookings/{token}.ics",
+            **notices.add_to_calendar_links(get_session(), booking),
+        },
+    )
 
 
 @blp.route("/links/<slug:slug>/bookings", endpoint="book", methods=["POST"])
@@ -147,7 +123,7 @@ def _manage_url(token: str) -> str:
 @blp.arguments(BookingRequestSchema)
 @blp.response(201, BookingCreatedSchema)
 @blp.alt_response(409, description="slot_unavailable: the time was just taken")
-def create_booking(data: dict[str, Any], slug: str) -> ResponseReturnValue:
+def create_booking(data: dict[str, Any], slug: str) -> VisitorBooking:
     """Book a time. The server checks the slot again as it commits (B3).
 
     :raise 404: no link has this slug.
@@ -155,14 +131,13 @@ def create_booking(data: dict[str, Any], slug: str) -> ResponseReturnValue:
     :raise 422: invalid fields, or a start the link doesn't offer.
     """
     link = _link(slug)
-    timezone = data.get("timezone") or link.timezone
     booking, token = bookings.book(
         get_session(),
         link,
         bookings.BookingRequest(
             start=data["start"],
-            duration=data.get("duration") or link.durations[0],
-            timezone=timezone,
+            duration=link.duration_for(data.get("duration")),
+            timezone=data.get("timezone") or link.timezone,
             first_name=data["first_name"].strip(),
             last_name=data["last_name"].strip(),
             email=data["email"],
@@ -171,24 +146,14 @@ def create_booking(data: dict[str, Any], slug: str) -> ResponseReturnValue:
             utm=data["utm"],
         ),
     )
-    return {
-        "id": booking.id,
-        "start": _iso(booking.start_at, timezone),
-        "end": _iso(booking.end_at, timezone),
-        "timezone": timezone,
-        "status": booking.status,
-        "host": {"name": booking.host.name},
-        "manage_token": token,
-        "manage_url": _manage_url(token),
-        "calendar": _calendar(booking, token),
-    }
+    return _visitor_booking(booking, token)
 
 
 @blp.route("/links/<slug:slug>/requests", endpoint="request", methods=["POST"])
 @limiter.limit(_booking_limit)
 @blp.arguments(MeetingRequestSchema)
 @blp.response(201, MeetingRequestCreatedSchema)
-def create_request(data: dict[str, Any], slug: str) -> ResponseReturnValue:
+def create_request(data: dict[str, Any], slug: str) -> VisitorRequest:
     """Ask for a meeting (C6): the hosts get the request by email and answer the visitor.
 
     Accepted in either mode; the widget offers it when the link's mode is ``request``.
@@ -197,7 +162,7 @@ def create_request(data: dict[str, Any], slug: str) -> ResponseReturnValue:
     :raise 422: invalid fields.
     """
     link = _link(slug)
-    record = request_meeting(
+    return request_meeting(
         get_session(),
         link,
         RequestForm(
@@ -208,39 +173,6 @@ def create_request(data: dict[str, Any], slug: str) -> ResponseReturnValue:
             timezone=data.get("timezone"),
         ),
     )
-    return {"id": record.id, "status": "received"}
-
-
-def _calendar(booking: Booking, token: str) -> dict[str, Any]:
-    """The booking's calendar file and add-to-calendar links (issue 8.6)."""
-    base = g.get("site_base") or current_app.config["RENDEZVOUS_BASE_URL"]
-    return {
-        "ics_url": f"{base}/api/v1/public/bookings/{token}.ics",
-        **notices.add_to_calendar_links(get_session(), booking),
-    }
-
-
-def _managed(booking: Booking, token: str) -> dict[str, Any]:
-    g.public_account = booking.link.owner.account
-    tz = booking.timezone
-    return {
-        "id": booking.id,
-        "start": _iso(booking.start_at, tz),
-        "end": _iso(booking.end_at, tz),
-        "status": booking.status,
-        "duration": booking.duration_minutes,
-        "timezone": tz,
-        "host": {"name": booking.host.name},
-        "link": {"slug": booking.link.slug, "title": booking.link.title},
-        "contact": {
-            "first_name": booking.contact.first_name,
-            "last_name": booking.contact.last_name,
-            "email": booking.contact.email,
-        },
-        "location": booking.link.location,
-        "video_link": booking.link.video_link,
-        "calendar": _calendar(booking, token),
-    }
 
 
 @blp.route("/bookings/<token>.ics", endpoint="calendar_file", methods=["GET"])
@@ -271,12 +203,12 @@ def booking_calendar_file(token: str) -> Response:
 
 @blp.route("/bookings/<token>", endpoint="booking", methods=["GET"])
 @blp.response(200, ManagedBookingSchema)
-def managed_booking(token: str) -> dict[str, Any]:
+def managed_booking(token: str) -> VisitorBooking:
     """The booking behind a manage link.
 
     :raise 404: unknown token.
     """
-    return _managed(bookings.get_by_token(get_session(), token), token)
+    return _visitor_booking(bookings.get_by_token(get_session(), token), token)
 
 
 @blp.route("/bookings/<token>/cancel", endpoint="cancel", methods=["POST"])
@@ -285,7 +217,7 @@ def managed_booking(token: str) -> dict[str, Any]:
 @blp.response(200, ManagedBookingSchema)
 @blp.alt_response(404, description="not_found: no booking has this manage token")
 @blp.alt_response(409, description="booking_cancelled or booking_started")
-def cancel_booking(data: dict[str, Any], token: str) -> dict[str, Any]:
+def cancel_booking(data: dict[str, Any], token: str) -> VisitorBooking:
     """Cancel; the time is free again. The optional reason reaches the host.
 
     :raise 404: unknown token.
@@ -295,14 +227,14 @@ def cancel_booking(data: dict[str, Any], token: str) -> dict[str, Any]:
     session = get_session()
     booking = bookings.get_by_token(session, token)
     cancelled = bookings.cancel(session, booking, actor="visitor", reason=data["reason"])
-    return _managed(cancelled, token)
+    return _visitor_booking(cancelled, token)
 
 
 @blp.route("/bookings/<token>/reschedule", endpoint="reschedule", methods=["POST"])
 @limiter.limit(_booking_limit)
 @blp.arguments(RescheduleSchema)
 @blp.response(200, ManagedBookingSchema)
-def reschedule_booking(data: dict[str, Any], token: str) -> dict[str, Any]:
+def reschedule_booking(data: dict[str, Any], token: str) -> VisitorBooking:
     """Move the booking; same checks as a new booking.
 
     :raise 404: unknown token.
@@ -319,4 +251,4 @@ def reschedule_booking(data: dict[str, Any], token: str) -> dict[str, Any]:
         actor="visitor",
         reason=data["reason"],
     )
-    return _managed(moved, token)
+    return _visitor_booking(moved, token)

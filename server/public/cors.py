@@ -15,11 +15,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, request
-from sqlalchemy import select
 
 from server.accounts.models import Account
 from server.accounts.origins import InvalidOrigin, normalise_origin
 from server.db import get_session
+from server.domains.services import verified_hostnames
 from server.errors import ApiError
 
 __all__ = ["OriginNotAllowed", "apply_account_origins", "origin_allowed", "refuse_foreign_origin"]
@@ -36,17 +36,11 @@ class OriginNotAllowed(ApiError):
 
 
 def _own_origins(account: Account) -> set[str]:
-    from server.domains.models import CustomDomain
-
     own = {
         f"{request.scheme}://{request.host}",
         current_app.config["RENDEZVOUS_BASE_URL"],
     }
-    hostnames = get_session().scalars(
-        select(CustomDomain.hostname).where(
-            CustomDomain.account_id == account.id, CustomDomain.verified_at.is_not(None)
-        )
-    )
+    hostnames = verified_hostnames(get_session(), account.id)
     own.update(f"{scheme}://{name}" for name in hostnames for scheme in ("https", "http"))
     origins = set()
     for url in own:

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from server.bookings.models import Booking
 from server.bookings.services import MAX_REASON_LENGTH
+from server.contacts.schemas import ContactNameSchema
 from server.fields import AwareDateTime, TimeZoneName
+from server.i18n import catalog_messages
+from server.links.models import BookingLink
+from server.links.notice import render_notice
 from server.links.schemas import MAX_WINDOW_DAYS
+from server.meeting_requests.services import link_mode
+from server.timezones import zone
 
 __all__ = [
     "BookingCreatedSchema",
@@ -23,9 +31,12 @@ __all__ = [
     "RescheduleSchema",
     "SlotsQuerySchema",
     "SlotsSchema",
+    "VisitorBooking",
 ]
 
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+#: what visitors may read of a link's GDPR settings (not the account's legal basis)
+_PUBLIC_CONSENT_KEYS = ("enabled", "mode", "subscription_types", "processing_text", "privacy_text")
 
 
 class SlotsQuerySchema(Schema):
@@ -91,11 +102,15 @@ class BrandingSchema(Schema):
 
 
 class PublicHostSchema(Schema):
-    name = fields.String()
-    photo_url = fields.String(allow_none=True)
+    """A :class:`~server.links.models.LinkHost` as visitors see them: a name and a face."""
+
+    name = fields.String(attribute="user.name")
+    photo_url = fields.String(attribute="user.photo_url", allow_none=True)
 
 
 class PublicLinkSchema(Schema):
+    """A :class:`~server.links.models.BookingLink` as the widget shows it."""
+
     slug = fields.String()
     title = fields.String()
     type = fields.String()
@@ -107,21 +122,40 @@ class PublicLinkSchema(Schema):
     language = fields.String()
     locale = fields.String()
     timezone = fields.String()
-    branding = fields.Nested(BrandingSchema)
+    branding = fields.Nested(BrandingSchema, attribute="owner.account")
     form = fields.List(fields.Dict())
-    consent = fields.Dict(
+    consent = fields.Method(
+        "_consent",
         metadata={
+            "type": "object",
             "description": "L9: enabled, mode, subscription_types, processing_text, "
             "privacy_text (the host's Markdown) and notice_html (it rendered: escaped text, "
-            "links to http(s)/mailto and emphasis only; insert as it is)"
-        }
+            "links to http(s)/mailto and emphasis only; insert as it is)",
+        },
     )
-    mode = fields.String(metadata={"description": "'book', or 'request' when calendars fail"})
-    strings = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
-        metadata={"description": "the widget's strings in the link's language, {msgid: text}"},
+    mode = fields.Function(
+        link_mode,
+        metadata={"type": "string", "description": "'book', or 'request' when calendars fail"},
     )
+    strings = fields.Method(
+        "_strings",
+        metadata={
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "the widget's strings in the link's language, {msgid: text}",
+        },
+    )
+
+    def _consent(self, link: BookingLink) -> dict[str, Any]:
+        """What visitors may see of the GDPR block, the notice rendered (escaped) once here for
+        every client (L9)."""
+        consent = link.consent or {}
+        public = {k: consent[k] for k in _PUBLIC_CONSENT_KEYS if k in consent}
+        public["notice_html"] = str(render_notice(consent.get("privacy_text")))
+        return public
+
+    def _strings(self, link: BookingLink) -> dict[str, str]:
+        return catalog_messages(link.language, "widget")
 
 
 class BookingRequestSchema(Schema):
@@ -162,16 +196,42 @@ class HostNameSchema(Schema):
     name = fields.String()
 
 
-class BookingCreatedSchema(Schema):
-    id = fields.Integer()
-    start = fields.String(metadata={"description": "ISO 8601 with the offset of `timezone`"})
-    end = fields.String(metadata={"description": "ISO 8601 with the offset of `timezone`"})
-    timezone = fields.String(metadata={"description": "the zone the visitor booked in"})
-    status = fields.String()
-    host = fields.Nested(HostNameSchema)
+class LinkNameSchema(Schema):
+    slug = fields.String()
+    title = fields.String()
+
+
+class _InBookingZone(fields.String):
+    """An instant of the booking as ISO 8601 with the offset of the zone the visitor booked
+    in: the object dumped is a :class:`VisitorBooking`."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        return value.astimezone(zone(obj.booking.timezone)).isoformat()
+
+
+class _VisitorBookingSchema(Schema):
+    """What every answer about a visitor's booking says; dumps a :class:`VisitorBooking`."""
+
+    id = fields.Integer(attribute="booking.id")
+    start = _InBookingZone(
+        attribute="booking.start_at",
+        metadata={"description": "ISO 8601 with the offset of `timezone`"},
+    )
+    end = _InBookingZone(
+        attribute="booking.end_at",
+        metadata={"description": "ISO 8601 with the offset of `timezone`"},
+    )
+    timezone = fields.String(
+        attribute="booking.timezone", metadata={"description": "the zone the visitor booked in"}
+    )
+    status = fields.String(attribute="booking.status")
+    host = fields.Nested(HostNameSchema, attribute="booking.host")
+    calendar = fields.Nested(CalendarLinksSchema)
+
+
+class BookingCreatedSchema(_VisitorBookingSchema):
     manage_token = fields.String()
     manage_url = fields.String()
-    calendar = fields.Nested(CalendarLinksSchema)
 
 
 class MeetingRequestSchema(Schema):
@@ -195,8 +255,10 @@ class MeetingRequestSchema(Schema):
 
 
 class MeetingRequestCreatedSchema(Schema):
+    """Dumps the stored :class:`~server.meeting_requests.models.VisitorRequest`."""
+
     id = fields.Integer()
-    status = fields.String()
+    status = fields.Constant("received", metadata={"type": "string"})
 
 
 def _reason() -> fields.String:
@@ -216,16 +278,20 @@ class RescheduleSchema(Schema):
     reason = _reason()
 
 
-class ManagedBookingSchema(Schema):
-    id = fields.Integer()
-    start = fields.String(metadata={"description": "ISO 8601 with the offset of `timezone`"})
-    end = fields.String(metadata={"description": "ISO 8601 with the offset of `timezone`"})
-    status = fields.String()
-    duration = fields.Integer()
-    timezone = fields.String(metadata={"description": "the zone the visitor booked in"})
-    host = fields.Nested(HostNameSchema)
-    link = fields.Dict()
-    contact = fields.Dict()
-    location = fields.String(allow_none=True)
-    video_link = fields.String(allow_none=True)
-    calendar = fields.Nested(CalendarLinksSchema)
+class ManagedBookingSchema(_VisitorBookingSchema):
+    duration = fields.Integer(attribute="booking.duration_minutes")
+    link = fields.Nested(LinkNameSchema, attribute="booking.link")
+    contact = fields.Nested(ContactNameSchema, attribute="booking.contact")
+    location = fields.String(attribute="booking.link.location", allow_none=True)
+    video_link = fields.String(attribute="booking.link.video_link", allow_none=True)
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorBooking:
+    """A booking as its visitor may see it, with the manage token that opened (or made) it."""
+
+    booking: Booking
+    manage_token: str
+    manage_url: str
+    #: the ``.ics`` address and the add-to-calendar links (issue 8.6)
+    calendar: dict[str, str | None]

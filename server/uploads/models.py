@@ -6,26 +6,20 @@ may serve the same account (SPEC §2), and a logo is small (≤ 2 MB, checked on
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.clock import utcnow
-from server.db import Base, UTCDateTime
+from server.accounts.models import AccountOwned
+from server.db import Base
 
 __all__ = ["Upload"]
 
 
-class Upload(Base):
+class Upload(AccountOwned, Base):
     """An image an account uploaded (logo, link photo), served publicly under its random key."""
 
     __tablename__ = "uploads"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
-    )
     #: the unguessable public name: ``/uploads/<key>``
     key: Mapped[str] = mapped_column(String(64), unique=True)
     purpose: Mapped[str] = mapped_column(String(16))
@@ -34,4 +28,3 @@ class Upload(Base):
     height: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

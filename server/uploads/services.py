@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
@@ -31,6 +31,7 @@ __all__ = [
     "CheckedImage",
     "ImageRejected",
     "check_image",
+    "delete_other_uploads",
     "get_account_upload",
     "get_public_upload",
     "public_url",
@@ -126,6 +127,19 @@ def store_image(session: Session, account_id: int, data: bytes, purpose: str) ->
     session.add(upload)
     session.flush()
     return upload
+
+
+def delete_other_uploads(
+    session: Session, account_id: int, purpose: str, *, keep: Upload | None = None
+) -> None:
+    """Drop the account's images of ``purpose`` but ``keep`` (a new logo replaces the old).
+
+    A step of the caller's unit of work: it only flushes.
+    """
+    query = delete(Upload).where(Upload.account_id == account_id, Upload.purpose == purpose)
+    if keep is not None:
+        query = query.where(Upload.id != keep.id)
+    session.execute(query)
 
 
 def public_url(upload: Upload) -> str:
