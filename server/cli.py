@@ -10,12 +10,13 @@ import threading
 from datetime import timedelta
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from server import create_app
 from server.accounts.services import user_by_email
 from server.clock import utcnow
+from server.config import InvalidSetting
 from server.db import get_session
 from server.errors import ValidationFailed
 from server.migrate import upgrade
@@ -25,7 +26,19 @@ DEMO_EMAIL = "alice@example.com"
 DEMO_PASSWORD = "rendezvous-demo"
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
+class _BadSetting(click.ClickException):
+    exit_code = 2
+
+
+def _create_app() -> Flask:
+    """The app, or a one-line error naming the bad setting (exit status 2), not a traceback."""
+    try:
+        return create_app()
+    except InvalidSetting as exc:
+        raise _BadSetting(str(exc)) from exc
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
 def main() -> None:
     """Rendezvous: meeting links, booking widget, no double booking."""
 
@@ -36,6 +49,26 @@ def init_db() -> None:
     """Create or migrate the database to the newest schema (alembic upgrade head)."""
     upgrade(current_app.config["RENDEZVOUS_DATABASE_URL"])
     click.echo("Database is up to date.")
+
+
+@main.command("rotate-keys")
+@with_appcontext
+def rotate_keys_command() -> None:
+    """Re-encrypt every stored secret with the first key of RENDEZVOUS_ENCRYPTION_KEYS.
+
+    Put the new key first and keep the old ones after it; run this; then drop the old keys.
+    """
+    import server.models
+    from server.crypto import UndecryptableSecret, rotate_keys
+
+    try:
+        rotated = rotate_keys(get_session(), server.models.metadata)
+    except UndecryptableSecret as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not rotated:
+        click.echo("Nothing needed rotating: no column of the schema is encrypted.")
+    for table, count in rotated.items():
+        click.echo(f"{table}: {count} value{'' if count == 1 else 's'} rotated")
 
 
 @main.command("create-user")

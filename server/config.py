@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["load_settings"]
+from cryptography.fernet import Fernet
+
+__all__ = ["InvalidSetting", "load_settings"]
+
+log = logging.getLogger(__name__)
 
 _DEFAULTS: dict[str, Any] = {
     "RENDEZVOUS_DATABASE_URL": None,  # SQLite under instance/ when unset
@@ -21,9 +26,20 @@ _DEFAULTS: dict[str, Any] = {
     "RENDEZVOUS_RATELIMIT_STORAGE_URL": "memory://",
     "RENDEZVOUS_PUBLIC_RATE_LIMIT": "120 per minute",
     "RENDEZVOUS_BOOKING_RATE_LIMIT": "20 per minute",
+    # Fernet keys, comma-separated: the first encrypts, all decrypt (server.crypto);
+    # derived from RENDEZVOUS_SECRET_KEY when unset
+    "RENDEZVOUS_ENCRYPTION_KEYS": None,
 }
 
 _BOOLEAN = {"RENDEZVOUS_RATELIMIT_ENABLED"}
+
+
+class InvalidSetting(ValueError):
+    """A setting the app can't start with; the message names it (and never echoes a secret)."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}")
+        self.name = name
 
 
 def _parse(name: str, raw: str) -> Any:
@@ -49,7 +65,43 @@ def load_settings(instance_path: str, test_config: Mapping[str, Any] | None) -> 
     if not settings["RENDEZVOUS_SECRET_KEY"]:
         settings["RENDEZVOUS_SECRET_KEY"] = _instance_secret(instance)
     settings["RENDEZVOUS_BASE_URL"] = settings["RENDEZVOUS_BASE_URL"].rstrip("/")
+    settings["RENDEZVOUS_ENCRYPTION_KEYS"] = _encryption_keys(
+        settings["RENDEZVOUS_ENCRYPTION_KEYS"]
+    )
     return settings
+
+
+def _encryption_keys(raw: str | Sequence[str | bytes] | None) -> tuple[str, ...]:
+    """The keys as a tuple, each checked now: a bad key stops the start, not a request later.
+
+    Empty (unset) is allowed, with a warning: secrets are then encrypted with a key derived
+    from the secret key, and a new secret key makes them unreadable.
+
+    :raise InvalidSetting: a key that is not a Fernet key.
+    """
+    name = "RENDEZVOUS_ENCRYPTION_KEYS"
+    parts = raw.split(",") if isinstance(raw, str) else list(raw or ())
+    texts = (key.decode("ascii", "replace") if isinstance(key, bytes) else key for key in parts)
+    keys = tuple(key.strip() for key in texts if key and key.strip())
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise InvalidSetting(
+                name,
+                f"key {position} of {len(keys)} is not a Fernet key (32 url-safe base64-encoded "
+                "bytes); make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'",
+            ) from None
+    if not keys:
+        log.warning(
+            "%s is not set: secrets at rest (calendar passwords, feed URLs) are encrypted with "
+            "a key derived from RENDEZVOUS_SECRET_KEY, and become unreadable if it changes; "
+            "set %s to a Fernet key.",
+            name,
+            name,
+        )
+    return keys
 
 
 def _instance_secret(instance: Path) -> str:

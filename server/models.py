@@ -2,6 +2,7 @@
 
 from server.accounts.models import Account, ApiToken, Invitation, User
 from server.bookings.models import Booking, BookingChange, BookingHost
+from server.calendars.models import Calendar, CalendarBusy, CalendarConnection
 from server.contacts.models import Contact
 from server.db import Base
 from server.domains.models import CustomDomain
@@ -19,6 +20,9 @@ __all__ = [
     "BookingChange",
     "BookingHost",
     "BookingLink",
+    "Calendar",
+    "CalendarBusy",
+    "CalendarConnection",
     "Contact",
     "CustomDomain",
     "Invitation",

@@ -1,4 +1,4 @@
-"""Confirmed bookings as busy time: the first source the availability engine reads."""
+"""A host's busy time as the engine reads it: their confirmed bookings and their calendars."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from server.availability.intervals import Interval, Meeting
 from server.bookings.models import Booking, BookingHost
+from server.calendars.busy import CalendarBusySource
 
-__all__ = ["LONGEST_BUFFER", "BookingsBusySource"]
+__all__ = ["LONGEST_BUFFER", "BookingsBusySource", "HostsBusy"]
 
 #: The longest buffer a link can have (``LinkSchema`` caps both at 720 minutes): how far
 #: outside the asked range a booking may lie and still reach into it with the buffers it keeps.
@@ -53,4 +54,27 @@ class BookingsBusySource:
             padded = meeting.padded
             if padded.start < end and padded.end > start:
                 busy[user_id].append(meeting)
+        return busy
+
+
+class HostsBusy:
+    """Every source of a host's busy time, together: what a slot must avoid (SPEC §11).
+
+    The bookings of every link, with the buffers they keep, and the events of the host's
+    checked calendars from the cache (a reschedule leaves out the booking it moves).
+    """
+
+    def __init__(self, session: Session, *, exclude_booking_id: int | None = None) -> None:
+        self.sources = (
+            BookingsBusySource(session, exclude_booking_id=exclude_booking_id),
+            CalendarBusySource(session),
+        )
+
+    def busy_intervals(
+        self, host_ids: Sequence[int], start: datetime, end: datetime
+    ) -> dict[int, list[Interval]]:
+        busy: dict[int, list[Interval]] = {host_id: [] for host_id in host_ids}
+        for source in self.sources:
+            for host_id, intervals in source.busy_intervals(host_ids, start, end).items():
+                busy[host_id].extend(intervals)
         return busy

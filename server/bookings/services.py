@@ -22,7 +22,7 @@ from server.accounts.models import User
 from server.availability.engine import Reason, choose_round_robin_host, explain, free_hosts
 from server.availability.rules import SlotRules
 from server.bookings import notices
-from server.bookings.busy import BookingsBusySource
+from server.bookings.busy import HostsBusy
 from server.bookings.forms import clean_answers, consent_record, contact_properties
 from server.bookings.models import Booking, BookingChange, BookingHost
 from server.bookings.slots import busy_window, rules_for
@@ -88,12 +88,13 @@ def _free_hosts_at(
     now: datetime,
     exclude_booking_id: int | None = None,
 ) -> list[int]:
-    """Hosts of the link for whom ``start`` is bookable now, against committed bookings.
+    """Hosts of the link for whom ``start`` is bookable now, against committed bookings and
+    the hosts' cached calendar events.
 
     :raise ValidationFailed: ``start`` is not a time this link offers at all.
     :raise SlotUnavailable: it is offered, but nobody (or not everybody) can take it now.
     """
-    source = BookingsBusySource(session, exclude_booking_id=exclude_booking_id)
+    source = HostsBusy(session, exclude_booking_id=exclude_booking_id)
     busy = source.busy_intervals(link.host_ids, *busy_window(rules, start, start))
     free = free_hosts(rules, busy, now, start)
     if not free or (link.type == "group" and len(free) != len(link.host_ids)):

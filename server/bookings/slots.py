@@ -9,10 +9,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from server.availability.busy import BusySource
-from server.availability.engine import candidate_starts, explain, local_day_range, team_slots
+from server.availability.engine import (
+    Reason,
+    candidate_starts,
+    explain,
+    local_day_range,
+    team_slots,
+)
 from server.availability.intervals import Interval
 from server.availability.rules import SlotRules, Window
-from server.bookings.busy import BookingsBusySource
+from server.bookings.busy import HostsBusy
+from server.calendars.busy import CalendarEvent
 from server.links.models import BookingLink
 
 __all__ = ["busy_window", "offered_slots", "rules_for", "troubleshoot", "troubleshoot_day"]
@@ -60,7 +67,7 @@ def offered_slots(
     """Bookable starts whose local date in ``timezone`` lies in ``[first_day, last_day]``."""
     rules = rules_for(link, duration)
     range_start, range_end = local_day_range(first_day, last_day, timezone)
-    source = busy_source or BookingsBusySource(session)
+    source = busy_source or HostsBusy(session)
     busy = source.busy_intervals(link.host_ids, *busy_window(rules, range_start, range_end))
     return team_slots(link.type, rules, busy, now, range_start, range_end)
 
@@ -68,8 +75,22 @@ def offered_slots(
 def _reasons(
     rules: SlotRules, busy: Sequence[Interval], now: datetime, start: datetime
 ) -> list[dict[str, str]]:
-    """The engine's reasons one host can't take ``start``, as the troubleshooters show them."""
-    return [{"code": r.value, "message": r.message} for r in explain(rules, busy, now, start)]
+    """The engine's reasons one host can't take ``start``, as the troubleshooters show them;
+    busy time from a calendar is named, so the host knows which event is in the way."""
+    end = start + timedelta(minutes=rules.duration_minutes)
+    reasons = []
+    for reason in explain(rules, busy, now, start):
+        message = reason.message
+        if reason is Reason.BUSY:
+            named = [
+                f"'{event.summary or 'busy'}' — {event.calendar_name}"
+                for event in busy
+                if isinstance(event, CalendarEvent) and event.start < end and event.end > start
+            ]
+            if named:
+                message = f"{message}: {'; '.join(dict.fromkeys(named))}"
+        reasons.append({"code": reason.value, "message": message})
+    return reasons
 
 
 def troubleshoot(
@@ -77,9 +98,7 @@ def troubleshoot(
 ) -> list[dict[str, Any]]:
     """Why each host can or can't take ``start``: the dashboard's "why isn't 10:00 offered?"."""
     rules = rules_for(link, duration)
-    busy = BookingsBusySource(session).busy_intervals(
-        link.host_ids, *busy_window(rules, start, start)
-    )
+    busy = HostsBusy(session).busy_intervals(link.host_ids, *busy_window(rules, start, start))
     names = {h.user_id: h.user.name for h in link.hosts}
     answers = []
     for host_id in link.host_ids:
@@ -113,9 +132,7 @@ def troubleshoot_day(
         grid.append(moment)
         moment += step
     starts = sorted({*grid, *candidate_starts(rules, day_start, day_end)})
-    busy = BookingsBusySource(session).busy_intervals(
-        link.host_ids, *busy_window(rules, day_start, day_end)
-    )
+    busy = HostsBusy(session).busy_intervals(link.host_ids, *busy_window(rules, day_start, day_end))
     names = {h.user_id: h.user.name for h in link.hosts}
     rows = []
     for start in starts:

@@ -1,0 +1,1 @@
+"""Host calendars (C1–C6): connections, the busy cache and its sync, write-back."""
