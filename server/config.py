@@ -29,9 +29,13 @@ _DEFAULTS: dict[str, Any] = {
     # Fernet keys, comma-separated: the first encrypts, all decrypt (server.crypto);
     # derived from RENDEZVOUS_SECRET_KEY when unset
     "RENDEZVOUS_ENCRYPTION_KEYS": None,
+    # calendars (SPEC §5): private addresses only for tests and LAN servers; how long a
+    # failing calendar's cache still counts before the calendar is disconnected
+    "RENDEZVOUS_CALENDAR_ALLOW_PRIVATE_HOSTS": False,
+    "RENDEZVOUS_CALENDAR_STALE_AFTER_MINUTES": "30",
 }
 
-_BOOLEAN = {"RENDEZVOUS_RATELIMIT_ENABLED"}
+_BOOLEAN = {"RENDEZVOUS_RATELIMIT_ENABLED", "RENDEZVOUS_CALENDAR_ALLOW_PRIVATE_HOSTS"}
 
 
 class InvalidSetting(ValueError):

@@ -1,0 +1,91 @@
+"""What every calendar provider does for the sync, the commit-time check and write-back.
+
+CalDAV and ICS feeds now, Google and Microsoft 365 next: each implements
+:class:`CalendarProvider`, and the rest of the feature (the busy cache, the worker, the
+dashboard) never knows which one it talks to. Events travel as iCalendar data, expanded
+locally by :mod:`server.calendars.expand`, whatever the provider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+__all__ = [
+    "AuthFailed",
+    "CalendarProvider",
+    "Changes",
+    "ProviderError",
+    "ProviderUnavailable",
+    "RemoteCalendar",
+    "Resource",
+]
+
+
+class ProviderError(Exception):
+    """A provider call failed; ``str(exc)`` is a sentence for the host. Raised as such it is
+    permanent (the server refused the request itself): retrying won't help."""
+
+
+class AuthFailed(ProviderError):
+    """The server refused the credentials (401/403): the connection becomes
+    ``disconnected`` (C6)."""
+
+
+class ProviderUnavailable(ProviderError):
+    """Transient: a timeout, a connection failure, 408, 429 or 5xx; retried with backoff.
+
+    ``retry_after`` is the number of seconds the server asked us to wait, when it said.
+    """
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteCalendar:
+    """A calendar the host's credentials reach (C2: only those can be added)."""
+
+    remote_id: str
+    name: str
+    time_zone: str | None
+    writable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One stored object of a calendar (a CalDAV ``.ics`` resource; the whole ICS feed)."""
+
+    href: str
+    etag: str | None
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What changed in a calendar since ``sync_token`` (everything when ``full``)."""
+
+    full: bool
+    #: new or changed resources (every resource of the window when ``full``)
+    changed: Sequence[Resource] = ()
+    #: hrefs of resources gone since the last sync
+    removed: Sequence[str] = ()
+    #: what to send next time (a CalDAV sync token or ctag, a feed's ETag)
+    sync_token: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class CalendarProvider(Protocol):
+    def discover(self) -> list[RemoteCalendar]:
+        """The calendars these credentials own. :raise AuthFailed: credentials refused."""
+        ...
+
+    def changes(
+        self, remote_id: str, sync_token: str | None, start: datetime, end: datetime
+    ) -> Changes:
+        """Resources changed since ``sync_token``; a full listing of ``[start, end)`` when
+        the token is ``None`` or has expired."""
+        ...
