@@ -8,9 +8,11 @@ database). ICS feeds now; CalDAV joins through the same cache.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -18,6 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from server.accounts.models import User
+from server.calendars.caldav import CalDavProvider
 from server.calendars.expand import (
     BusyEvent,
     BusyOptions,
@@ -33,7 +36,8 @@ from server.calendars.fetch import (
     limits_from_config,
 )
 from server.calendars.models import Calendar, CalendarBusy, CalendarConnection
-from server.db import transaction
+from server.calendars.providers import AuthFailed, ProviderError, Resource
+from server.db import transaction, write_transaction
 from server.errors import NotFound, ValidationFailed
 from server.links.services import live_links
 
@@ -41,14 +45,28 @@ __all__ = [
     "ICS_SYNC_EVERY",
     "SyncOutcome",
     "cache_span",
+    "connect_caldav",
     "connect_ics",
+    "due_calendars",
     "get_user_connection",
+    "reconnect_caldav",
+    "refresh_connection",
+    "remove_connection",
     "sync_calendar",
+    "sync_due",
+    "update_calendars",
     "user_connections",
 ]
 
+log = logging.getLogger(__name__)
+
 #: SPEC §5: CalDAV every 5 minutes, ICS feeds every 15
+CALDAV_SYNC_EVERY = timedelta(minutes=5)
 ICS_SYNC_EVERY = timedelta(minutes=15)
+#: a claimed calendar is left to its worker this long (a crashed worker's claim lapses)
+SYNC_LEASE = timedelta(minutes=5)
+#: a full CalDAV listing of a busy calendar is larger than any feed should be
+CALDAV_MAX_BYTES = 50 * 1024 * 1024
 #: the cache always reaches this far, whatever the links' windows (L6 caps them at 10 weeks)
 MIN_HORIZON = timedelta(weeks=10)
 #: and starts a little before now: a meeting under way still blocks
@@ -133,12 +151,6 @@ def _rows(calendar: Calendar, events: list[BusyEvent], resource: str) -> list[Ca
     ]
 
 
-def _replace_busy(session: Session, calendar: Calendar, rows: list[CalendarBusy]) -> None:
-    """The calendar's cache is now ``rows``: a feed is always read whole."""
-    session.execute(delete(CalendarBusy).where(CalendarBusy.calendar_id == calendar.id))
-    session.add_all(rows)
-
-
 def _feed_name(body: bytes, url: str) -> str:
     """The feed's own name (``X-WR-CALNAME``), else its server's name."""
     for parsed in parse_calendars(body):
@@ -148,73 +160,123 @@ def _feed_name(body: bytes, url: str) -> str:
     return (urlsplit(url).hostname or "Calendar feed")[:200]
 
 
-def _url_field(message: str) -> ValidationFailed:
-    return ValidationFailed({"url": [message]})
+def _field(name: str, message: str) -> ValidationFailed:
+    return ValidationFailed({name: [message]})
 
 
-def connect_ics(session: Session, user: User, url: str, now: datetime) -> CalendarConnection:
-    """Subscribe the host to a read-only ICS feed (C1): fetched and cached once, committed.
+# -- what a provider said, and writing it --------------------------------------------------
 
-    Its one calendar checks conflicts and is never the default (it can't be written to).
 
-    :raise ValidationFailed: ``{"url": [why]}``: a refused or private address, a feed that
-        can't be reached, refuses us, is too large, or is not a calendar.
-    """
-    limits = limits_from_config(current_app.config)
-    try:
-        feed = fetch_feed(url, limits=limits)
-        assert feed.body is not None  # no validators were sent: never "unchanged"
-        name = _feed_name(feed.body, url)
-        data_zone = calendar_zone_of(feed.body)
-    except (FetchError, InvalidCalendar) as exc:
-        raise _url_field(str(exc)) from exc
-    with transaction(session):
-        connection = CalendarConnection(
-            account_id=user.account_id, user_id=user.id, provider="ics", url=url.strip()
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    """A calendar's news, fetched before any unit of work: ``None`` resources when nothing
+    changed; every resource of the span when ``full``; else only the changed ones."""
+
+    full: bool
+    resources: list[Resource] | None
+    removed: list[str]
+    sync_token: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def _caldav(connection: CalendarConnection) -> CalDavProvider:
+    limits = replace(limits_from_config(current_app.config), max_bytes=CALDAV_MAX_BYTES)
+    return CalDavProvider(
+        connection.url, connection.username or "", connection.secret or "", limits=limits
+    )
+
+
+def _fetch(
+    connection: CalendarConnection,
+    calendar: Calendar,
+    start: datetime,
+    end: datetime,
+    *,
+    covered: bool,
+) -> _Fetched:
+    """:raise FetchError, ProviderError, InvalidCalendar: the calendar can't be read now."""
+    if connection.provider == "ics":
+        feed = fetch_feed(
+            connection.url,
+            etag=calendar.etag if covered else None,
+            last_modified=calendar.last_modified if covered else None,
+            limits=limits_from_config(current_app.config),
         )
-        calendar = Calendar(
-            user_id=user.id,
-            remote_id=hashlib.sha256(url.strip().encode()).hexdigest()[:32],
-            name=name,
-            time_zone=data_zone,
-            writable=False,
-            check_conflicts=True,
+        if feed.status == "unchanged":
+            return _Fetched(full=False, resources=None, removed=[])
+        assert feed.body is not None
+        parse_calendars(feed.body)  # :raise InvalidCalendar: before anything is replaced
+        return _Fetched(
+            full=True,
+            resources=[Resource("", feed.etag, feed.body)],
+            removed=[],
+            etag=feed.etag,
+            last_modified=feed.last_modified,
         )
-        connection.calendars.append(calendar)
-        session.add(connection)
-        session.flush()
-        _store_feed(session, user, calendar, feed.body, feed.etag, feed.last_modified, now)
-    return connection
+    with _caldav(connection) as provider:
+        changes = provider.changes(
+            calendar.remote_id, calendar.sync_token if covered else None, start, end
+        )
+    return _Fetched(
+        full=changes.full,
+        resources=list(changes.changed),
+        removed=list(changes.removed),
+        sync_token=changes.sync_token,
+    )
 
 
-def _store_feed(
+def _write(
     session: Session,
     user: User,
     calendar: Calendar,
-    body: bytes,
-    etag: str | None,
-    last_modified: str | None,
+    fetched: _Fetched,
+    span: tuple[datetime, datetime],
     now: datetime,
 ) -> int:
-    """Inside the caller's unit: the feed's busy time over the host's span, and its state."""
-    start, end = cache_span(session, user, now)
-    end += HORIZON_SLACK
-    events = busy_events(body, start, end, _options(user, calendar, calendar_zone_of(body)))
-    rows = _rows(calendar, events, resource="")
-    _replace_busy(session, calendar, rows)
-    calendar.etag, calendar.last_modified = etag, last_modified
-    calendar.synced_from, calendar.synced_until = start, end
+    """Inside the caller's unit: the cache of ``calendar`` after ``fetched``; how many busy
+    rows were written."""
+    count = 0
+    if fetched.resources is not None:
+        start, end = span
+        gone = {*fetched.removed, *(r.href for r in fetched.resources)}
+        stale = delete(CalendarBusy).where(CalendarBusy.calendar_id == calendar.id)
+        if not fetched.full:
+            stale = stale.where(CalendarBusy.resource.in_(gone))
+        session.execute(stale)
+        for resource in fetched.resources:
+            try:
+                events = busy_events(
+                    resource.data,
+                    start,
+                    end,
+                    _options(user, calendar, calendar_zone_of(resource.data)),
+                )
+            except InvalidCalendar:
+                log.warning("calendar %s: %s is not iCalendar; skipped", calendar.id, resource.href)
+                continue
+            rows = _rows(calendar, events, resource=resource.href)
+            session.add_all(rows)
+            count += len(rows)
+        if fetched.full:
+            calendar.synced_from, calendar.synced_until = start, end
+        calendar.etag, calendar.last_modified = fetched.etag, fetched.last_modified
+        calendar.sync_token = fetched.sync_token
     _synced(calendar, now)
-    return len(rows)
+    return count
 
 
 def _synced(calendar: Calendar, now: datetime) -> None:
     calendar.last_synced_at = now
-    calendar.next_sync_at = now + ICS_SYNC_EVERY
+    calendar.next_sync_at = now + _every(calendar.connection)
     connection = calendar.connection
     connection.status, connection.status_message = "connected", ""
     connection.failing_since = None
     connection.last_synced_at = now
+
+
+def _every(connection: CalendarConnection) -> timedelta:
+    return ICS_SYNC_EVERY if connection.provider == "ics" else CALDAV_SYNC_EVERY
 
 
 def _stale_after() -> timedelta:
@@ -228,41 +290,261 @@ def _failed(session: Session, calendar: Calendar, exc: Exception, now: datetime)
     with transaction(session):
         connection.failing_since = connection.failing_since or now
         lasting = now - connection.failing_since >= _stale_after()
-        auth = isinstance(exc, FeedAuthFailed)
+        auth = isinstance(exc, FeedAuthFailed | AuthFailed)
         connection.status = "disconnected" if auth or lasting else "error"
         connection.status_message = str(exc) or "The calendar could not be read."
-        failures = max(1, int((now - connection.failing_since) / ICS_SYNC_EVERY) + 1)
-        calendar.next_sync_at = now + min(ICS_SYNC_EVERY * failures, timedelta(hours=1))
+        every = _every(connection)
+        failures = max(1, int((now - connection.failing_since) / every) + 1)
+        calendar.next_sync_at = now + min(every * failures, timedelta(hours=1))
     return SyncOutcome("failed", message=connection.status_message)
+
+
+def _span(session: Session, user: User, now: datetime) -> tuple[datetime, datetime]:
+    """What a sync caches: the host's span, and :data:`HORIZON_SLACK` more."""
+    start, end = cache_span(session, user, now)
+    return start, end + HORIZON_SLACK
 
 
 def sync_calendar(session: Session, calendar: Calendar, now: datetime) -> SyncOutcome:
     """Bring one calendar's cache up to date; its connection's status says how it went.
 
-    A feed that says "unchanged" (304) is read again in full only when the cached span no
-    longer reaches as far as the host's links do.
+    Incremental when the provider can say what changed (a CalDAV sync token, a feed's 304),
+    in full when it can't or when the cached span no longer reaches as far as the host's
+    links do.
     """
     connection = calendar.connection
     user = connection.user
-    start, end = cache_span(session, user, now)
-    covered = calendar.synced_until is not None and calendar.synced_until >= end
-    limits = limits_from_config(current_app.config)
+    needed = cache_span(session, user, now)[1]
+    covered = calendar.synced_until is not None and calendar.synced_until >= needed
+    span = _span(session, user, now)
     try:
-        feed = fetch_feed(
-            connection.url,
-            etag=calendar.etag if covered else None,
-            last_modified=calendar.last_modified if covered else None,
-            limits=limits,
-        )
-        if feed.status == "changed":
-            assert feed.body is not None
-            parse_calendars(feed.body)  # :raise InvalidCalendar: before anything is replaced
-    except (FetchError, InvalidCalendar) as exc:
+        fetched = _fetch(connection, calendar, *span, covered=covered)
+    except (FetchError, ProviderError, InvalidCalendar) as exc:
         return _failed(session, calendar, exc, now)
     with transaction(session):
-        if feed.status == "unchanged":
-            _synced(calendar, now)
-            return SyncOutcome("unchanged")
-        assert feed.body is not None
-        count = _store_feed(session, user, calendar, feed.body, feed.etag, feed.last_modified, now)
-    return SyncOutcome("synced", busy_count=count)
+        count = _write(session, user, calendar, fetched, span, now)
+    return SyncOutcome("unchanged" if fetched.resources is None else "synced", busy_count=count)
+
+
+# -- connecting ----------------------------------------------------------------------------
+
+
+def connect_ics(session: Session, user: User, url: str, now: datetime) -> CalendarConnection:
+    """Subscribe the host to a read-only ICS feed (C1): fetched and cached once, committed.
+
+    Its one calendar checks conflicts and is never the default (it can't be written to).
+
+    :raise ValidationFailed: ``{"url": [why]}``: a refused or private address, a feed that
+        can't be reached, refuses us, is too large, or is not a calendar.
+    """
+    url = url.strip()
+    span = _span(session, user, now)
+    connection = CalendarConnection(
+        account_id=user.account_id, user_id=user.id, provider="ics", url=url
+    )
+    calendar = Calendar(
+        user_id=user.id,
+        remote_id=hashlib.sha256(url.encode()).hexdigest()[:32],
+        name="",
+        writable=False,
+        check_conflicts=True,
+    )
+    try:
+        fetched = _fetch(connection, calendar, *span, covered=False)
+        assert fetched.resources
+        body = fetched.resources[0].data
+        calendar.name, calendar.time_zone = _feed_name(body, url), calendar_zone_of(body)
+    except (FetchError, InvalidCalendar) as exc:
+        raise _field("url", str(exc)) from exc
+    with transaction(session):
+        connection.calendars.append(calendar)
+        session.add(connection)
+        session.flush()
+        _write(session, user, calendar, fetched, span, now)
+    return connection
+
+
+def connect_caldav(
+    session: Session, user: User, *, url: str, username: str, password: str, now: datetime
+) -> CalendarConnection:
+    """Connect the host's CalDAV account (C1): the calendars their login owns (C2), each
+    synced once, committed. The first writable one is the default if the host has none.
+
+    :raise ValidationFailed: ``{"url": [why]}`` (refused address, no CalDAV server, no
+        calendar), or ``{"password": [why]}`` (the server refused the login).
+    """
+    connection = CalendarConnection(
+        account_id=user.account_id,
+        user_id=user.id,
+        provider="caldav",
+        url=url.strip(),
+        username=username.strip(),
+        secret=password,
+    )
+    span = _span(session, user, now)
+    try:
+        with _caldav(connection) as provider:
+            remote = provider.discover()
+            listings = {
+                found.remote_id: provider.changes(found.remote_id, None, *span) for found in remote
+            }
+    except AuthFailed as exc:
+        raise _field("password", str(exc)) from exc
+    except (FetchError, ProviderError) as exc:
+        raise _field("url", str(exc)) from exc
+    if not remote:
+        raise _field("url", "No calendar of yours was found at this address.")
+    with transaction(session):
+        has_default = _default_calendar(session, user) is not None
+        session.add(connection)
+        for found in remote:
+            calendar = Calendar(
+                user_id=user.id,
+                remote_id=found.remote_id,
+                name=(found.name or "Calendar")[:200],
+                time_zone=found.time_zone,
+                writable=found.writable,
+                check_conflicts=True,
+                is_default=found.writable and not has_default,
+            )
+            has_default = has_default or calendar.is_default
+            connection.calendars.append(calendar)
+        session.flush()
+        for calendar in connection.calendars:
+            changes = listings[calendar.remote_id]
+            fetched = _Fetched(
+                full=True,
+                resources=list(changes.changed),
+                removed=[],
+                sync_token=changes.sync_token,
+            )
+            _write(session, user, calendar, fetched, span, now)
+    return connection
+
+
+def _default_calendar(session: Session, user: User) -> Calendar | None:
+    return session.scalar(
+        select(Calendar).where(Calendar.user_id == user.id, Calendar.is_default.is_(True))
+    )
+
+
+# -- the host's choices, refreshing, removing ---------------------------------------------
+
+
+def update_calendars(
+    session: Session, user: User, connection_id: int, choices: list[dict[str, Any]], now: datetime
+) -> CalendarConnection:
+    """Apply the host's choices to the connection's calendars (C2, C3); a change to what
+    counts as busy re-reads the calendar in full at the next sync, which is due at once.
+
+    :raise NotFound: not a connection (or a calendar) of this host.
+    :raise ValidationFailed: a read-only calendar made the default.
+    """
+    connection = get_user_connection(session, user, connection_id)
+    by_id = {calendar.id: calendar for calendar in connection.calendars}
+    with transaction(session):
+        for choice in choices:
+            calendar = by_id.get(choice["id"])
+            if calendar is None:
+                raise NotFound("No such calendar in this connection.")
+            if choice.get("is_default"):
+                if not calendar.writable:
+                    raise _field(
+                        "calendars", f"“{calendar.name}” is read-only: it can't be the default."
+                    )
+                for other in session.scalars(select(Calendar).where(Calendar.user_id == user.id)):
+                    other.is_default = other.id == calendar.id
+            elif choice.get("is_default") is False:
+                calendar.is_default = False
+            reread = False
+            for option in ("check_conflicts", "tentative_busy", "ignore_all_day"):
+                if option in choice and getattr(calendar, option) != choice[option]:
+                    setattr(calendar, option, choice[option])
+                    reread = reread or option != "check_conflicts"
+            if reread:
+                calendar.sync_token = calendar.etag = calendar.last_modified = None
+                calendar.synced_until = None
+                calendar.next_sync_at = now
+    return connection
+
+
+def refresh_connection(
+    session: Session, user: User, connection_id: int, now: datetime
+) -> CalendarConnection:
+    """Sync every calendar of the connection now (the dashboard's Refresh, C6's Reconnect).
+
+    :raise NotFound: not a connection of this host.
+    """
+    connection = get_user_connection(session, user, connection_id)
+    for calendar in list(connection.calendars):
+        sync_calendar(session, calendar, now)
+    return connection
+
+
+def reconnect_caldav(
+    session: Session,
+    user: User,
+    connection_id: int,
+    *,
+    username: str | None,
+    password: str | None,
+    url: str | None,
+    now: datetime,
+) -> CalendarConnection:
+    """New credentials for a CalDAV connection (C6), checked and synced at once.
+
+    :raise NotFound: not a CalDAV connection of this host.
+    :raise ValidationFailed: ``{"password": [...]}``: the server refused the new login.
+    """
+    connection = get_user_connection(session, user, connection_id)
+    if connection.provider != "caldav":
+        raise NotFound("No such CalDAV connection.")
+    with transaction(session):
+        if url:
+            connection.url = url.strip()
+        if username is not None:
+            connection.username = username.strip()
+        if password is not None:
+            connection.secret = password
+    refresh_connection(session, user, connection_id, now)
+    if connection.status == "disconnected" and connection.failing_since == now:
+        raise _field("password", connection.status_message)
+    return connection
+
+
+def remove_connection(session: Session, user: User, connection_id: int) -> None:
+    """Forget the connection, its calendars and their cached busy time.
+
+    :raise NotFound: not a connection of this host.
+    """
+    connection = get_user_connection(session, user, connection_id)
+    with transaction(session):
+        session.delete(connection)
+
+
+def due_calendars(session: Session, now: datetime, *, limit: int = 20) -> list[int]:
+    """Claim calendars whose sync is due: several workers never sync one calendar at once
+    (PostgreSQL skips rows another worker holds; SQLite has one writer at a time)."""
+    query = (
+        select(Calendar)
+        .where(Calendar.next_sync_at <= now)
+        .order_by(Calendar.next_sync_at, Calendar.id)
+        .limit(limit)
+    )
+    with write_transaction(session):
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        claimed = list(session.scalars(query))
+        for calendar in claimed:
+            calendar.next_sync_at = now + SYNC_LEASE
+    return [calendar.id for calendar in claimed]
+
+
+def sync_due(session: Session, now: datetime) -> list[SyncOutcome]:
+    """The worker's pass: sync every calendar that is due."""
+    outcomes = []
+    for calendar_id in due_calendars(session, now):
+        calendar = session.get(Calendar, calendar_id)
+        if calendar is not None:
+            outcomes.append(sync_calendar(session, calendar, now))
+    return outcomes
