@@ -169,6 +169,14 @@ def build_assets_command() -> None:
         click.echo(f"{name}: widget/static/{path}")
 
 
+def _sync_calendars() -> int:
+    """One pass over the calendars whose sync is due (SPEC §5), in a session of its own."""
+    from server.calendars.services import sync_due
+
+    with current_app.extensions["rendezvous.db"]() as session:
+        return len(sync_due(session, utcnow()))
+
+
 @main.command("worker")
 @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
 @click.option(
@@ -181,7 +189,8 @@ def build_assets_command() -> None:
 @with_appcontext
 def worker(once: bool, interval: float) -> None:
     """Send the outbox's emails when due: over SMTP (RENDEZVOUS_SMTP_URL), or as .eml files
-    under RENDEZVOUS_MAIL_DIR. Several workers may run at once; SIGTERM stops one cleanly."""
+    under RENDEZVOUS_MAIL_DIR; and sync the calendars that are due. Several workers may run
+    at once; SIGTERM stops one cleanly."""
     from server.notifications.worker import Worker
 
     try:
@@ -192,9 +201,10 @@ def worker(once: bool, interval: float) -> None:
     target = "SMTP" if smtp else current_app.config["RENDEZVOUS_MAIL_DIR"]
     if once:
         report = runner.drain()
+        synced = _sync_calendars()
         click.echo(
             f"Sent {report.sent}, retrying {report.retried}, failed {report.failed}, "
-            f"dropped {report.dropped} ({target})."
+            f"dropped {report.dropped} ({target}); {synced} calendar(s) synced."
         )
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
@@ -202,4 +212,4 @@ def worker(once: bool, interval: float) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"Worker: sending the outbox to {target} every {interval:g} s (SIGTERM stops).")
-    runner.run(stop, interval=interval)
+    runner.run(stop, interval=interval, also=(_sync_calendars,))

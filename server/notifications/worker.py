@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -242,10 +242,23 @@ class Worker:
             self.transport.close()
         return total
 
-    def run(self, stop: threading.Event, *, interval: float = 2.0) -> None:
-        """Drain, sleep ``interval`` seconds, again, until ``stop`` is set (SIGTERM)."""
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        interval: float = 2.0,
+        also: Sequence[Callable[[], object]] = (),
+    ) -> None:
+        """Drain, run the ``also`` passes (the calendars' sync), sleep ``interval`` seconds,
+        again, until ``stop`` is set (SIGTERM). A pass that fails is logged and tried again
+        next time: one broken feature never stops the outbox."""
         log.info("worker started")
         while not stop.is_set():
+            for extra in also:
+                try:
+                    extra()
+                except Exception:
+                    log.exception("%s failed", getattr(extra, "__name__", "a worker pass"))
             try:
                 report = self.drain(stop=stop)
                 if report.claimed:
