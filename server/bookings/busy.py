@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -64,11 +64,19 @@ class HostsBusy:
     checked calendars from the cache (a reschedule leaves out the booking it moves).
     """
 
-    def __init__(self, session: Session, *, exclude_booking_id: int | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        exclude_booking_id: int | None = None,
+        live: Mapping[int, Sequence[Interval]] | None = None,
+    ) -> None:
+        """``live``: what the hosts' calendars said just now (the commit-time check)."""
         self.sources = (
             BookingsBusySource(session, exclude_booking_id=exclude_booking_id),
             CalendarBusySource(session),
         )
+        self.live = live or {}
 
     def busy_intervals(
         self, host_ids: Sequence[int], start: datetime, end: datetime
@@ -77,4 +85,8 @@ class HostsBusy:
         for source in self.sources:
             for host_id, intervals in source.busy_intervals(host_ids, start, end).items():
                 busy[host_id].extend(intervals)
+        for host_id in host_ids:
+            busy[host_id].extend(
+                i for i in self.live.get(host_id, ()) if i.start < end and i.end > start
+            )
         return busy

@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session
 
 from server.accounts.models import User
 from server.availability.engine import Reason, choose_round_robin_host, explain, free_hosts
+from server.availability.intervals import Interval
 from server.availability.rules import SlotRules
 from server.bookings import notices
 from server.bookings.busy import HostsBusy
 from server.bookings.forms import clean_answers, consent_record, contact_properties
 from server.bookings.models import Booking, BookingChange, BookingHost
 from server.bookings.slots import busy_window, rules_for
+from server.calendars.live import live_busy
 from server.clock import utcnow
 from server.contacts.services import upsert_contact
 from server.db import write_transaction
@@ -87,6 +89,7 @@ def _free_hosts_at(
     start: datetime,
     now: datetime,
     exclude_booking_id: int | None = None,
+    live: Mapping[int, Sequence[Interval]] | None = None,
 ) -> list[int]:
     """Hosts of the link for whom ``start`` is bookable now, against committed bookings and
     the hosts' cached calendar events.
@@ -94,7 +97,7 @@ def _free_hosts_at(
     :raise ValidationFailed: ``start`` is not a time this link offers at all.
     :raise SlotUnavailable: it is offered, but nobody (or not everybody) can take it now.
     """
-    source = HostsBusy(session, exclude_booking_id=exclude_booking_id)
+    source = HostsBusy(session, exclude_booking_id=exclude_booking_id, live=live)
     busy = source.busy_intervals(link.host_ids, *busy_window(rules, start, start))
     free = free_hosts(rules, busy, now, start)
     if not free or (link.type == "group" and len(free) != len(link.host_ids)):
@@ -149,12 +152,13 @@ def book(
     start = request.start.astimezone(UTC)
     token = new_token()
     link_id, account_id = link.id, link.account_id
+    live = live_busy(session, link.host_ids, *busy_window(rules, start, start), clock())
     try:
         with write_transaction(session):
             link = session.get(BookingLink, link_id, populate_existing=True) or _gone()
             _lock_hosts(session, link.host_ids)
             now = clock()
-            free = _free_hosts_at(session, link, rules, start, now)
+            free = _free_hosts_at(session, link, rules, start, now, live=live)
             host_id = _choose_host(session, link, free, now)
             contact = upsert_contact(
                 session,
@@ -309,6 +313,8 @@ def reschedule(
     reason = clean_reason(reason)
     booking_id = booking.id
     start = start.astimezone(UTC)
+    asked = busy_window(rules_for(booking.link, booking.duration_minutes), start, start)
+    live = live_busy(session, booking.link.host_ids, *asked, clock())
     try:
         with write_transaction(session):
             booking = session.get(Booking, booking_id, populate_existing=True) or _gone()
@@ -319,7 +325,9 @@ def reschedule(
             previous_start, previous_end = booking.start_at, booking.end_at
             previous_host_ids = [held.user_id for held in booking.attendees]
             rules = rules_for(link, booking.duration_minutes)
-            free = _free_hosts_at(session, link, rules, start, now, exclude_booking_id=booking.id)
+            free = _free_hosts_at(
+                session, link, rules, start, now, exclude_booking_id=booking.id, live=live
+            )
             if booking.host_id not in free:
                 booking.host_id = _choose_host(session, link, free, now)
             booking.start_at = start

@@ -44,15 +44,18 @@ from server.links.services import live_links
 __all__ = [
     "ICS_SYNC_EVERY",
     "SyncOutcome",
+    "OWN_UID",
     "cache_span",
     "connect_caldav",
     "connect_ics",
+    "disconnected_connections",
     "due_calendars",
     "get_user_connection",
     "reconnect_caldav",
     "refresh_connection",
     "remove_connection",
     "sync_calendar",
+    "stale_after",
     "sync_due",
     "update_calendars",
     "user_connections",
@@ -76,7 +79,7 @@ LOOK_BACK = timedelta(days=1)
 HORIZON_SLACK = timedelta(weeks=1)
 _MAX_TEXT = 500
 #: our own bookings' events (``notifications.ics.booking_uid``): busy already as bookings
-_OWN_UID = re.compile(r"^booking-\d+@")
+OWN_UID = re.compile(r"^booking-\d+@")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +150,7 @@ def _rows(calendar: Calendar, events: list[BusyEvent], resource: str) -> list[Ca
             all_day=event.all_day,
         )
         for event in events
-        if not _OWN_UID.match(event.uid)
+        if not OWN_UID.match(event.uid)
     ]
 
 
@@ -279,7 +282,8 @@ def _every(connection: CalendarConnection) -> timedelta:
     return ICS_SYNC_EVERY if connection.provider == "ics" else CALDAV_SYNC_EVERY
 
 
-def _stale_after() -> timedelta:
+def stale_after() -> timedelta:
+    """How long a calendar's cache is trusted without a successful sync (SPEC §5)."""
     return timedelta(minutes=int(current_app.config["RENDEZVOUS_CALENDAR_STALE_AFTER_MINUTES"]))
 
 
@@ -289,7 +293,7 @@ def _failed(session: Session, calendar: Calendar, exc: Exception, now: datetime)
     connection = calendar.connection
     with transaction(session):
         connection.failing_since = connection.failing_since or now
-        lasting = now - connection.failing_since >= _stale_after()
+        lasting = now - connection.failing_since >= stale_after()
         auth = isinstance(exc, FeedAuthFailed | AuthFailed)
         connection.status = "disconnected" if auth or lasting else "error"
         connection.status_message = str(exc) or "The calendar could not be read."
@@ -548,3 +552,18 @@ def sync_due(session: Session, now: datetime) -> list[SyncOutcome]:
         if calendar is not None:
             outcomes.append(sync_calendar(session, calendar, now))
     return outcomes
+
+
+def disconnected_connections(session: Session, user: User) -> list[CalendarConnection]:
+    """The host's connections that need them (C6): while one is listed, their links take
+    meeting requests instead of bookings, so the links list says so."""
+    return list(
+        session.scalars(
+            select(CalendarConnection)
+            .where(
+                CalendarConnection.user_id == user.id,
+                CalendarConnection.status == "disconnected",
+            )
+            .order_by(CalendarConnection.id)
+        )
+    )

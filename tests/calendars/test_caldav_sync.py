@@ -167,3 +167,44 @@ def test_no_password_or_address_is_stored_in_clear(lan_app, host, radicale, work
         )
     assert password not in secret
     assert "127.0.0.1" not in url
+
+
+def book(client, link, start: str):
+    return client.post(
+        f"/api/v1/public/links/{link['slug']}/bookings",
+        json={
+            "start": start,
+            "duration": 30,
+            "timezone": "UTC",
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "email": "ada@example.com",
+        },
+    )
+
+
+def test_an_event_added_since_the_last_sync_is_caught_at_commit(
+    lan_app, client, host, radicale, work, make_link
+):
+    user, password, url = work
+    link = make_link(timezone="UTC")
+    connect(lan_app, host, radicale, user, password)
+    radicale.put(
+        user, url, "call.ics", event("call@test", "20270316T100000Z", "20270316T110000Z", "Call")
+    )
+    refused = book(client, link, "2027-03-16T10:30:00+00:00")
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "slot_unavailable"
+    assert book(client, link, "2027-03-16T11:00:00+00:00").status_code == 201
+
+
+def test_a_calendar_that_refuses_us_at_commit_refuses_the_booking(
+    lan_app, client, host, radicale, work, make_link
+):
+    user, password, _ = work
+    link = make_link(timezone="UTC")
+    connect(lan_app, host, radicale, user, password)
+    radicale.set_password(user, "changed behind our back")
+    refused = book(client, link, "2027-03-16T10:30:00+00:00")
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "calendar_disconnected"

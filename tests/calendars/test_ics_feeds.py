@@ -203,3 +203,48 @@ def test_a_loopback_feed_is_refused_unless_allowed(app, host, feed):
         connect(app, host, feed.url)
     assert list(refused.value.fields) == ["url"]
     assert feed.requests == []
+
+
+def book(client, link, start: str):
+    return client.post(
+        f"/api/v1/public/links/{link['slug']}/bookings",
+        json={
+            "start": start,
+            "duration": 30,
+            "timezone": "UTC",
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "email": "ada@example.com",
+        },
+    )
+
+
+def test_a_feed_down_at_commit_is_forgiven_while_its_cache_is_fresh(
+    lan_app, client, host, feed, make_link
+):
+    link = make_link(timezone="UTC")
+    connect(lan_app, host, feed.url)
+    feed.status = 503
+    assert book(client, link, "2027-03-15T11:00:00+00:00").status_code == 201
+
+
+def test_a_feed_down_at_commit_with_a_stale_cache_refuses_the_booking(
+    lan_app, client, host, feed, make_link
+):
+    link = make_link(timezone="UTC")
+    connect(lan_app, host, feed.url, now=NOW - timedelta(minutes=31))
+    feed.status = 503
+    refused = book(client, link, "2027-03-15T11:00:00+00:00")
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "calendar_disconnected"
+
+
+def test_a_feed_changed_since_the_last_sync_is_caught_at_commit(
+    lan_app, client, host, feed, make_link
+):
+    link = make_link(timezone="UTC")
+    connect(lan_app, host, feed.url)
+    feed.body = DENTIST.replace(b"T090000Z", b"T110000Z").replace(b"T100000Z", b"T120000Z")
+    refused = book(client, link, "2027-03-15T11:00:00+00:00")
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "slot_unavailable"
