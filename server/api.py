@@ -60,9 +60,17 @@ def init_app(app: Flask) -> None:
 
     from server.accounts.blueprint import blp as accounts_blp
     from server.bookings.blueprint import blp as bookings_blp
+    from server.calendars.blueprint import blp as calendars_blp
     from server.contacts.blueprint import blp as contacts_blp
     from server.links.blueprint import blp as links_blp
     from server.public.blueprint import blp as public_blp
 
-    for blueprint in (public_blp, accounts_blp, links_blp, bookings_blp, contacts_blp):
+    for blueprint in (
+        public_blp,
+        accounts_blp,
+        links_blp,
+        bookings_blp,
+        contacts_blp,
+        calendars_blp,
+    ):
         api.register_blueprint(blueprint)

@@ -510,8 +510,9 @@ def reconnect_caldav(
             connection.username = username.strip()
         if password is not None:
             connection.secret = password
+        connection.failing_since = None  # new credentials: a refusal now is theirs
     refresh_connection(session, user, connection_id, now)
-    if connection.status == "disconnected" and connection.failing_since == now:
+    if connection.status == "disconnected":
         raise _field("password", connection.status_message)
     return connection
 

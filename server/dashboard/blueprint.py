@@ -89,6 +89,40 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/uploads/<int:upload_id>", "upload", preferences.upload, methods=GET)
 bp.add_url_rule("/calendars", "calendars", calendars.calendars, methods=GET)
+bp.add_url_rule(
+    "/calendars/caldav", "calendar_caldav", calendars.connect_caldav_account, methods=POST
+)
+bp.add_url_rule("/calendars/ics", "calendar_ics", calendars.subscribe_ics_feed, methods=POST)
+bp.add_url_rule(
+    "/calendars/<int:connection_id>/refresh",
+    "calendar_refresh",
+    calendars.connection_refresh,
+    methods=POST,
+)
+bp.add_url_rule(
+    "/calendars/<int:connection_id>/reconnect",
+    "calendar_reconnect",
+    calendars.connection_reconnect,
+    methods=POST,
+)
+bp.add_url_rule(
+    "/calendars/<int:connection_id>/remove",
+    "calendar_remove",
+    calendars.connection_remove,
+    methods=POST,
+)
+bp.add_url_rule(
+    "/calendars/<int:connection_id>/calendars/<int:calendar_id>/options",
+    "calendar_options",
+    calendars.calendar_options,
+    methods=POST,
+)
+bp.add_url_rule(
+    "/calendars/<int:connection_id>/calendars/<int:calendar_id>/default",
+    "calendar_default",
+    calendars.calendar_default,
+    methods=POST,
+)
 
 # -- the account, for admins: settings, branding (P3), embedding (P5), privacy (L9),
 # -- team and roles, custom domains (P4) ---------------------------------------------------

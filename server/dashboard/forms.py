@@ -34,8 +34,12 @@ __all__ = [
     "status_for",
     "AccountForm",
     "BrandingForm",
+    "CalDavForm",
+    "CalDavReconnectForm",
+    "CalendarOptionsForm",
     "DomainForm",
     "ForgotPasswordForm",
+    "IcsFeedForm",
     "InvitationAcceptForm",
     "InviteForm",
     "LoginForm",
@@ -217,6 +221,47 @@ class DomainForm(_Form):
     hostname = fields.String(
         required=True, error_messages=_REQUIRED, validate=validate.Length(1, 300)
     )
+
+
+# -- calendars (C1, C2, C3, C6) ---------------------------------------------------------------
+# The forms only check that something was typed: whether an address may be reached, serves a
+# calendar and accepts the login is the calendars service's answer (``fields.url`` and
+# ``fields.password``), shown next to the same fields.
+
+
+def _calendar_text(maximum: int) -> fields.String:
+    return fields.String(
+        required=True, error_messages=_REQUIRED, validate=validate.Length(1, maximum)
+    )
+
+
+class CalDavForm(_Form):
+    """C1: a CalDAV account: the server's address, the user name and (app) password."""
+
+    server_url = _calendar_text(2000)
+    username = _calendar_text(254)
+    password = _calendar_text(1024)
+
+
+class CalDavReconnectForm(_Form):
+    """C6: the account's login again (a changed or revoked password)."""
+
+    username = _calendar_text(254)
+    password = _calendar_text(1024)
+
+
+class IcsFeedForm(_Form):
+    """C1: a read-only feed's address (``https://``, ``http://`` or ``webcal://``)."""
+
+    feed_url = _calendar_text(2000)
+
+
+class CalendarOptionsForm(_Form):
+    """C2, C3: one calendar's switches; a box left unticked is not posted, so it is off."""
+
+    check_conflicts = fields.Boolean(load_default=False)
+    tentative_busy = fields.Boolean(load_default=False)
+    ignore_all_day = fields.Boolean(load_default=False)
 
 
 def service_errors(call: Callable[[], T]) -> tuple[T | None, Errors]:

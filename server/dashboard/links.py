@@ -9,7 +9,9 @@ from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
 from server.accounts.models import User
+from server.calendars.services import disconnected_connections
 from server.dashboard import editor
+from server.dashboard.calendars import connection_label
 from server.dashboard.forms import Errors, service_errors, status_for
 from server.dashboard.rendering import render, zone_names
 from server.dashboard.session import login_required, signed_in_user
@@ -93,7 +95,8 @@ def home() -> ResponseReturnValue:
 
 @login_required
 def link_list() -> ResponseReturnValue:
-    """Every link of the account with its share link, embed code and the default star (P2)."""
+    """Every link of the account with its share link, embed code and the default star (P2),
+    under an alert for each of the user's calendars that is disconnected (C6)."""
     user = signed_in_user()
     session = get_session()
     base = share_base(session, user.account_id)
@@ -109,7 +112,9 @@ def link_list() -> ResponseReturnValue:
         for link in live_links(session, user.account_id)
     ]
     rows.sort(key=lambda row: not row["is_default"])
-    return render("links.html", rows=rows)
+    # C6: while one of the user's calendars is disconnected their links take requests
+    disconnected = [connection_label(c) for c in disconnected_connections(session, user)]
+    return render("links.html", rows=rows, disconnected=disconnected)
 
 
 @login_required
