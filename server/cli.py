@@ -177,6 +177,15 @@ def _sync_calendars() -> int:
         return len(sync_due(session, utcnow()))
 
 
+def _write_calendars() -> int:
+    """One pass over the due write-back jobs (SPEC §5): each booking's event in the host's
+    default calendar, in a session of its own."""
+    from server.calendars.writeback import run_calendar_jobs
+
+    with current_app.extensions["rendezvous.db"]() as session:
+        return run_calendar_jobs(session, utcnow())
+
+
 @main.command("worker")
 @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
 @click.option(
@@ -189,8 +198,8 @@ def _sync_calendars() -> int:
 @with_appcontext
 def worker(once: bool, interval: float) -> None:
     """Send the outbox's emails when due: over SMTP (RENDEZVOUS_SMTP_URL), or as .eml files
-    under RENDEZVOUS_MAIL_DIR; and sync the calendars that are due. Several workers may run
-    at once; SIGTERM stops one cleanly."""
+    under RENDEZVOUS_MAIL_DIR; write the bookings' events to the hosts' calendars and sync
+    the calendars that are due. Several workers may run at once; SIGTERM stops one cleanly."""
     from server.notifications.worker import Worker
 
     try:
@@ -201,10 +210,12 @@ def worker(once: bool, interval: float) -> None:
     target = "SMTP" if smtp else current_app.config["RENDEZVOUS_MAIL_DIR"]
     if once:
         report = runner.drain()
+        written = _write_calendars()
         synced = _sync_calendars()
         click.echo(
             f"Sent {report.sent}, retrying {report.retried}, failed {report.failed}, "
-            f"dropped {report.dropped} ({target}); {synced} calendar(s) synced."
+            f"dropped {report.dropped} ({target}); {synced} calendar(s) synced; "
+            f"{written} calendar event(s) written or retried."
         )
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
@@ -212,4 +223,4 @@ def worker(once: bool, interval: float) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"Worker: sending the outbox to {target} every {interval:g} s (SIGTERM stops).")
-    runner.run(stop, interval=interval, also=(_sync_calendars,))
+    runner.run(stop, interval=interval, also=(_write_calendars, _sync_calendars))

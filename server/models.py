@@ -2,7 +2,7 @@
 
 from server.accounts.models import Account, ApiToken, Invitation, User
 from server.bookings.models import Booking, BookingChange, BookingHost
-from server.calendars.models import Calendar, CalendarBusy, CalendarConnection
+from server.calendars.models import Calendar, CalendarBusy, CalendarConnection, CalendarJob
 from server.contacts.models import Contact
 from server.db import Base
 from server.domains.models import CustomDomain
@@ -23,6 +23,7 @@ __all__ = [
     "Calendar",
     "CalendarBusy",
     "CalendarConnection",
+    "CalendarJob",
     "Contact",
     "CustomDomain",
     "Invitation",

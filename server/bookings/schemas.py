@@ -5,6 +5,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.bookings.services import MAX_REASON_LENGTH
+from server.calendars.writeback import calendar_event_view
 from server.contacts.schemas import ContactNameSchema
 from server.fields import AwareDateTime
 
@@ -79,7 +80,29 @@ class HostBookingSchema(Schema):
     changes = fields.List(
         fields.Nested(BookingChangeSchema), metadata={"description": "oldest first"}
     )
+    calendar_event = fields.Method(
+        "_calendar_event",
+        allow_none=True,
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "the event in the host's default calendar (SPEC §10); null when "
+            "no calendar of the host was asked to hold it",
+            "properties": {
+                "status": {"type": "string", "enum": ["pending", "written", "failed"]},
+                "calendar_id": {"type": "integer", "nullable": True},
+                "url": {
+                    "type": "string",
+                    "nullable": True,
+                    "description": "the provider's link to the event; null for CalDAV",
+                },
+            },
+        },
+    )
 
     def _host_ids(self, booking: Any) -> list[int]:
         """Every attending host: one, or all of a group link's."""
         return [held.user_id for held in booking.attendees]
+
+    def _calendar_event(self, booking: Any) -> dict[str, Any] | None:
+        return calendar_event_view(booking)

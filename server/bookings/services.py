@@ -27,7 +27,9 @@ from server.bookings.busy import HostsBusy
 from server.bookings.forms import clean_answers, consent_record, contact_properties
 from server.bookings.models import Booking, BookingChange, BookingHost
 from server.bookings.slots import busy_window, rules_for
-from server.calendars.live import live_busy
+from server.calendars.live import CalendarUnreachable, live_busy
+from server.calendars.services import bookable_host_ids
+from server.calendars.writeback import queue_calendar_write
 from server.clock import utcnow
 from server.contacts.services import upsert_contact
 from server.db import write_transaction
@@ -96,16 +98,26 @@ def _free_hosts_at(
 
     :raise ValidationFailed: ``start`` is not a time this link offers at all.
     :raise SlotUnavailable: it is offered, but nobody (or not everybody) can take it now.
+    :raise CalendarUnreachable: no host can be booked while a calendar is disconnected (C6).
     """
+    host_ids = _pool(session, link)  # round robin: the hosts whose calendars can be read
     source = HostsBusy(session, exclude_booking_id=exclude_booking_id, live=live)
-    busy = source.busy_intervals(link.host_ids, *busy_window(rules, start, start))
+    busy = source.busy_intervals(host_ids, *busy_window(rules, start, start))
     free = free_hosts(rules, busy, now, start)
-    if not free or (link.type == "group" and len(free) != len(link.host_ids)):
-        reasons = explain(rules, busy[link.host_ids[0]], now, start)
+    if not free or (link.type == "group" and len(free) != len(host_ids)):
+        reasons = explain(rules, busy[host_ids[0]], now, start)
         if Reason.OFF_GRID in reasons or Reason.OUTSIDE_WINDOW in reasons:
             raise ValidationFailed({"start": ["This link doesn't offer this time."]})
         raise SlotUnavailable()
     return free
+
+
+def _pool(session: Session, link: BookingLink) -> list[int]:
+    """:raise CalendarUnreachable: the link is in request mode (C6)."""
+    pool = bookable_host_ids(session, link)
+    if not pool:
+        raise CalendarUnreachable()
+    return pool
 
 
 def _choose_host(session: Session, link: BookingLink, free: list[int], now: datetime) -> int:
@@ -152,7 +164,7 @@ def book(
     start = request.start.astimezone(UTC)
     token = new_token()
     link_id, account_id = link.id, link.account_id
-    live = live_busy(session, link.host_ids, *busy_window(rules, start, start), clock())
+    live = live_busy(session, _pool(session, link), *busy_window(rules, start, start), clock())
     try:
         with write_transaction(session):
             link = session.get(BookingLink, link_id, populate_existing=True) or _gone()
@@ -191,6 +203,7 @@ def book(
             session.add(booking)
             session.flush()
             notices.booked(session, booking, manage_token=token, now=now)  # same commit (N1)
+            queue_calendar_write(session, booking, "put", now)  # C4: into the host's calendar
     except IntegrityError as exc:  # the database's overlap guard caught what slipped through
         raise SlotUnavailable() from exc
     return booking, token
@@ -286,6 +299,7 @@ def cancel(
         change = _record_change(booking, "cancelled", actor, actor_user_id, reason, now)
         session.flush()
         notices.cancelled(session, booking, now=now, change=change)
+        queue_calendar_write(session, booking, "delete", now)
     return booking
 
 
@@ -314,7 +328,7 @@ def reschedule(
     booking_id = booking.id
     start = start.astimezone(UTC)
     asked = busy_window(rules_for(booking.link, booking.duration_minutes), start, start)
-    live = live_busy(session, booking.link.host_ids, *asked, clock())
+    live = live_busy(session, _pool(session, booking.link), *asked, clock())
     try:
         with write_transaction(session):
             booking = session.get(Booking, booking_id, populate_existing=True) or _gone()
@@ -359,6 +373,7 @@ def reschedule(
                 manage_token=manage_token,
                 change=change,
             )
+            queue_calendar_write(session, booking, "put", now)  # moved, never a second copy
     except IntegrityError as exc:
         raise SlotUnavailable() from exc
     return booking

@@ -20,9 +20,17 @@ from server.availability.intervals import Interval
 from server.availability.rules import SlotRules, Window
 from server.bookings.busy import HostsBusy
 from server.calendars.busy import CalendarEvent
+from server.calendars.services import bookable_host_ids, disconnected_host_ids
 from server.links.models import BookingLink
 
-__all__ = ["busy_window", "offered_slots", "rules_for", "troubleshoot", "troubleshoot_day"]
+__all__ = [
+    "CALENDAR_DISCONNECTED",
+    "busy_window",
+    "offered_slots",
+    "rules_for",
+    "troubleshoot",
+    "troubleshoot_day",
+]
 
 
 def rules_for(link: BookingLink, duration: int) -> SlotRules:
@@ -64,11 +72,18 @@ def offered_slots(
     now: datetime,
     busy_source: BusySource | None = None,
 ) -> list[datetime]:
-    """Bookable starts whose local date in ``timezone`` lies in ``[first_day, last_day]``."""
+    """Bookable starts whose local date in ``timezone`` lies in ``[first_day, last_day]``.
+
+    Only the hosts whose calendars can be read count (C6): a round robin offers its other
+    hosts' times, and a link left with nobody (``mode: "request"``) offers none.
+    """
+    host_ids = bookable_host_ids(session, link)
+    if not host_ids:
+        return []
     rules = rules_for(link, duration)
     range_start, range_end = local_day_range(first_day, last_day, timezone)
     source = busy_source or HostsBusy(session)
-    busy = source.busy_intervals(link.host_ids, *busy_window(rules, range_start, range_end))
+    busy = source.busy_intervals(host_ids, *busy_window(rules, range_start, range_end))
     return team_slots(link.type, rules, busy, now, range_start, range_end)
 
 
@@ -93,16 +108,32 @@ def _reasons(
     return reasons
 
 
+#: what the troubleshooters say of a host whose calendar can't be read (C6)
+CALENDAR_DISCONNECTED = {
+    "code": "calendar_disconnected",
+    "message": "a calendar of this host is disconnected: reconnect it to take bookings again",
+}
+
+
+def _host_reasons(
+    rules: SlotRules, busy: Sequence[Interval], now: datetime, start: datetime, unreadable: bool
+) -> list[dict[str, str]]:
+    """:func:`_reasons`, led by the disconnected calendar when the host has one."""
+    lead = [dict(CALENDAR_DISCONNECTED)] if unreadable else []
+    return lead + _reasons(rules, busy, now, start)
+
+
 def troubleshoot(
     session: Session, link: BookingLink, duration: int, start: datetime, now: datetime
 ) -> list[dict[str, Any]]:
     """Why each host can or can't take ``start``: the dashboard's "why isn't 10:00 offered?"."""
     rules = rules_for(link, duration)
     busy = HostsBusy(session).busy_intervals(link.host_ids, *busy_window(rules, start, start))
+    unreadable = disconnected_host_ids(session, link.host_ids)
     names = {h.user_id: h.user.name for h in link.hosts}
     answers = []
     for host_id in link.host_ids:
-        reasons = _reasons(rules, busy[host_id], now, start)
+        reasons = _host_reasons(rules, busy[host_id], now, start, host_id in unreadable)
         answers.append(
             {
                 "host_id": host_id,
@@ -133,6 +164,7 @@ def troubleshoot_day(
         moment += step
     starts = sorted({*grid, *candidate_starts(rules, day_start, day_end)})
     busy = HostsBusy(session).busy_intervals(link.host_ids, *busy_window(rules, day_start, day_end))
+    unreadable = disconnected_host_ids(session, link.host_ids)
     names = {h.user_id: h.user.name for h in link.hosts}
     rows = []
     for start in starts:
@@ -140,7 +172,7 @@ def troubleshoot_day(
             {
                 "host_id": host_id,
                 "name": names[host_id],
-                "reasons": _reasons(rules, busy[host_id], now, start),
+                "reasons": _host_reasons(rules, busy[host_id], now, start, host_id in unreadable),
             }
             for host_id in link.host_ids
         ]

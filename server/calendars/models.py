@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.accounts.models import AccountOwned, User
@@ -20,10 +29,13 @@ from server.db import Base, UTCDateTime
 
 __all__ = [
     "CONNECTION_STATUSES",
+    "JOB_ACTIONS",
+    "JOB_STATUSES",
     "PROVIDERS",
     "Calendar",
     "CalendarBusy",
     "CalendarConnection",
+    "CalendarJob",
 ]
 
 #: CalDAV and ICS feeds now; Google and Microsoft 365 (part 2) on the same tables
@@ -127,3 +139,54 @@ class CalendarBusy(Base):
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)
 
     calendar: Mapped[Calendar] = relationship()
+
+
+#: what a write-back job does to the booking's event in one calendar
+JOB_ACTIONS = ("put", "delete")
+#: ``failed`` with a ``next_attempt_at`` is failed for now (refused login, retried later);
+#: without one, for good
+JOB_STATUSES = ("pending", "done", "failed")
+
+
+class CalendarJob(Base):
+    """The booking's event in one of the host's calendars: what must happen to it (SPEC §5,
+    "Write-back is queued, never lost").
+
+    Written in the booking's own transaction, done by the worker. One row per booking and
+    calendar, rewritten as the booking changes (a reschedule before the worker ran is one
+    ``put``); ``revision`` counts those rewrites, so a worker that was writing an older
+    revision never marks the newer one done.
+    """
+
+    __tablename__ = "calendar_jobs"
+    __table_args__ = (
+        CheckConstraint(_one_of("action", JOB_ACTIONS), name="action"),
+        CheckConstraint(_one_of("status", JOB_STATUSES), name="status"),
+        UniqueConstraint("booking_id", "calendar_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    #: null once the calendar is removed: nothing is left to write to
+    calendar_id: Mapped[int | None] = mapped_column(ForeignKey("calendars.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    #: tries of this revision (a rewrite starts again from 0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: due then; null when there is nothing left to do (done, or failed for good)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    #: a PUT was sent (answered or not): a cancel must then delete, else it has nothing to do
+    event_may_exist: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: where the event is at the provider (a CalDAV href)
+    href: Mapped[str | None] = mapped_column(String(2000))
+    #: the provider's own link to the event (Google ``htmlLink``, Graph ``webLink``); null
+    #: for CalDAV
+    url: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    calendar: Mapped[Calendar | None] = relationship()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,20 +36,24 @@ from server.calendars.fetch import (
     fetch_feed,
     limits_from_config,
 )
+from server.calendars.mail import send_disconnected_notice
 from server.calendars.models import Calendar, CalendarBusy, CalendarConnection
 from server.calendars.providers import AuthFailed, ProviderError, Resource
 from server.db import transaction, write_transaction
 from server.errors import NotFound, ValidationFailed
+from server.links.models import BookingLink
 from server.links.services import live_links
 
 __all__ = [
     "ICS_SYNC_EVERY",
     "SyncOutcome",
     "OWN_UID",
+    "bookable_host_ids",
     "cache_span",
     "connect_caldav",
     "connect_ics",
     "disconnected_connections",
+    "disconnected_host_ids",
     "due_calendars",
     "get_user_connection",
     "reconnect_caldav",
@@ -289,14 +294,18 @@ def stale_after() -> timedelta:
 
 def _failed(session: Session, calendar: Calendar, exc: Exception, now: datetime) -> SyncOutcome:
     """C6: an auth failure disconnects at once; anything else is ``error`` (retried with
-    backoff) until it has lasted past the stale limit, then it disconnects too."""
+    backoff) until it has lasted past the stale limit, then it disconnects too. The host is
+    emailed when the connection becomes disconnected, not on each failed sync after."""
     connection = calendar.connection
     with transaction(session):
         connection.failing_since = connection.failing_since or now
         lasting = now - connection.failing_since >= stale_after()
         auth = isinstance(exc, FeedAuthFailed | AuthFailed)
+        was = connection.status
         connection.status = "disconnected" if auth or lasting else "error"
         connection.status_message = str(exc) or "The calendar could not be read."
+        if connection.status == "disconnected" and was != "disconnected":
+            send_disconnected_notice(session, connection)  # once, with the change (C6)
         every = _every(connection)
         failures = max(1, int((now - connection.failing_since) / every) + 1)
         calendar.next_sync_at = now + min(every * failures, timedelta(hours=1))
@@ -568,3 +577,35 @@ def disconnected_connections(session: Session, user: User) -> list[CalendarConne
             .order_by(CalendarConnection.id)
         )
     )
+
+
+def disconnected_host_ids(session: Session, host_ids: Iterable[int]) -> set[int]:
+    """The hosts among ``host_ids`` with at least one ``disconnected`` connection (C6): their
+    free time can't be known, so nothing may be booked with them."""
+    wanted = list(host_ids)
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(
+            select(CalendarConnection.user_id)
+            .where(
+                CalendarConnection.user_id.in_(wanted),
+                CalendarConnection.status == "disconnected",
+            )
+            .distinct()
+        )
+    )
+
+
+def bookable_host_ids(session: Session, link: BookingLink) -> list[int]:
+    """The link's hosts it can book now, in the link's order (SPEC §5, C6).
+
+    A one-on-one or group link needs every host free, so one disconnected host leaves none;
+    a round robin drops the disconnected hosts from its pool and books with the others.
+    Empty means the link takes meeting requests instead (``mode: "request"``).
+    """
+    host_ids = link.host_ids
+    unreadable = disconnected_host_ids(session, host_ids)
+    if link.type == "round_robin":
+        return [host_id for host_id in host_ids if host_id not in unreadable]
+    return [] if unreadable else list(host_ids)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from server.calendars.services import bookable_host_ids
 from server.clock import utcnow
 from server.contacts.services import upsert_contact
 from server.db import transaction
@@ -21,13 +22,18 @@ __all__ = ["LinkMode", "RequestForm", "link_mode", "request_meeting"]
 LinkMode = Literal["book", "request"]
 
 
-def link_mode(link: BookingLink) -> LinkMode:
+def link_mode(link: BookingLink, session: Session | None = None) -> LinkMode:
     """``request`` when the link can't be booked because a host's calendar can't be read (C6).
 
-    The one seam the calendars feature fills: until Rendezvous reads calendars, nothing can
-    disconnect one, so every link is booked.
+    One-on-one and group links need every host, so one disconnected host is enough; a round
+    robin asks for requests only once every host is disconnected
+    (:func:`~server.calendars.services.bookable_host_ids`). ``session`` defaults to the
+    link's own; a link in no session (a preview) has no calendars to read and is booked.
     """
-    return "book"
+    session = session or object_session(link)
+    if session is None or not link.host_ids:
+        return "book"
+    return "book" if bookable_host_ids(session, link) else "request"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +84,7 @@ def request_meeting(session: Session, link: BookingLink, form: RequestForm) -> V
                 name=form.name.strip(), email=contact.email, timezone=form.timezone or link.timezone
             ),
             message=message,
-            calendar_disconnected=link_mode(link) == "request",
+            calendar_disconnected=link_mode(link, session) == "request",
             contact_id=contact.id,
             now=now,
         )

@@ -3,6 +3,10 @@
 One event per booking, identified by a UID that never changes (``booking-<id>@<app host>``),
 so a calendar updates or removes the same event when a REQUEST with a higher SEQUENCE or a
 CANCEL arrives. Times are written in UTC: every calendar converts them to its own zone.
+
+The same event, without a METHOD, is what write-back stores in the host's own calendar
+(:func:`calendar_object`): a CalDAV resource is a calendar object, not an iTIP message
+(RFC 4791 §4.1).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from server.notifications.facts import Meeting, Person
 
-__all__ = ["PRODID", "booking_uid", "meeting_calendar"]
+__all__ = ["PRODID", "booking_uid", "calendar_object", "meeting_calendar"]
 
 PRODID = "-//Rendezvous//Meetings//EN"
 Method = Literal["REQUEST", "CANCEL"]
@@ -46,12 +50,46 @@ def meeting_calendar(
     The location is the link's location, or its video link when it has none; the video
     link is also the event's URL and opens the description so it is one tap away.
     """
+    calendar = _calendar()
+    calendar.add("method", method)
+    calendar.add_component(
+        _event(meeting, summary, description, stamp, cancelled=method == "CANCEL")
+    )
+    return calendar.to_ical().decode()
+
+
+def calendar_object(meeting: Meeting, *, summary: str, description: str, stamp: datetime) -> str:
+    """The meeting as an event stored in the host's own calendar (write-back, SPEC §5).
+
+    No METHOD (RFC 4791 §4.1), and every attendee marked ``SCHEDULE-AGENT=CLIENT``
+    (RFC 6638 §7.1): a server that schedules by itself (iCloud, Nextcloud…) must not send
+    the visitor a second invitation, ours is already in their inbox (C4).
+    """
+    calendar = _calendar()
+    calendar.add_component(
+        _event(meeting, summary, description, stamp, cancelled=False, schedule_agent="CLIENT")
+    )
+    return calendar.to_ical().decode()
+
+
+def _calendar() -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", method)
+    return calendar
 
+
+def _event(
+    meeting: Meeting,
+    summary: str,
+    description: str,
+    stamp: datetime,
+    *,
+    cancelled: bool,
+    schedule_agent: str | None = None,
+) -> Event:
+    attendee_params = {"schedule-agent": schedule_agent} if schedule_agent else {}
     event = Event()
     event.add("uid", meeting.uid)
     event.add("sequence", meeting.sequence)
@@ -59,7 +97,7 @@ def meeting_calendar(
     event.add("dtstart", meeting.start.astimezone(UTC))
     event.add("dtend", meeting.end.astimezone(UTC))
     event.add("summary", summary)
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     location = meeting.location or meeting.video_link
     if location:
         event.add("location", location)
@@ -71,10 +109,18 @@ def meeting_calendar(
     event.add("organizer", _address(meeting.organizer))
     for host in meeting.hosts:
         if host.email != meeting.organizer.email:
-            event.add("attendee", _address(host, role="REQ-PARTICIPANT", partstat="ACCEPTED"))
+            event.add(
+                "attendee",
+                _address(host, role="REQ-PARTICIPANT", partstat="ACCEPTED", **attendee_params),
+            )
     event.add(
         "attendee",
-        _address(meeting.visitor, role="REQ-PARTICIPANT", partstat="ACCEPTED", rsvp="FALSE"),
+        _address(
+            meeting.visitor,
+            role="REQ-PARTICIPANT",
+            partstat="ACCEPTED",
+            rsvp="FALSE",
+            **attendee_params,
+        ),
     )
-    calendar.add_component(event)
-    return calendar.to_ical().decode()
+    return event

@@ -80,7 +80,8 @@ def link_config(slug: str) -> BookingLink:
 def slots(
     slug: str, start: Any, end: Any, duration: int | None = None, timezone: str | None = None
 ) -> dict[str, Any]:
-    """Bookable starts whose local date in ``timezone`` lies in ``[start, end]``.
+    """Bookable starts whose local date in ``timezone`` lies in ``[start, end]``; none while
+    the link is in request mode (C6).
 
     :raise 404: no link has this slug.
     :raise 422: unknown zone, a duration the link doesn't offer, end before start, over 10 weeks.
@@ -122,12 +123,17 @@ def _visitor_booking(booking: Booking, token: str) -> VisitorBooking:
 @limiter.limit(_booking_limit)
 @blp.arguments(BookingRequestSchema)
 @blp.response(201, BookingCreatedSchema)
-@blp.alt_response(409, description="slot_unavailable: the time was just taken")
+@blp.alt_response(
+    409,
+    description="slot_unavailable: the time was just taken; calendar_disconnected: a host's "
+    "calendar can't be read (the link is in request mode, C6)",
+)
 def create_booking(data: dict[str, Any], slug: str) -> VisitorBooking:
     """Book a time. The server checks the slot again as it commits (B3).
 
     :raise 404: no link has this slug.
-    :raise 409: ``slot_unavailable``, the time is no longer free.
+    :raise 409: ``slot_unavailable``, the time is no longer free; ``calendar_disconnected``,
+        a host's calendar can't be read (C6).
     :raise 422: invalid fields, or a start the link doesn't offer.
     """
     link = _link(slug)
@@ -238,7 +244,8 @@ def reschedule_booking(data: dict[str, Any], token: str) -> VisitorBooking:
     """Move the booking; same checks as a new booking.
 
     :raise 404: unknown token.
-    :raise 409: the new time is taken, or the booking is cancelled or past.
+    :raise 409: the new time is taken, the booking is cancelled or past, or a host's
+        calendar can't be read (``calendar_disconnected``, C6).
     :raise 422: a start the link doesn't offer, or a reason over 500 characters.
     """
     session = get_session()

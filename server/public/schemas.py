@@ -135,7 +135,13 @@ class PublicLinkSchema(Schema):
     )
     mode = fields.Function(
         link_mode,
-        metadata={"type": "string", "description": "'book', or 'request' when calendars fail"},
+        metadata={
+            "type": "string",
+            "enum": ["book", "request"],
+            "description": "'request' while a host the link needs has a disconnected calendar "
+            "(C6; a round robin only once all its hosts have): no slots, bookings refused with "
+            "409 calendar_disconnected, and the widget shows the request form; else 'book'",
+        },
     )
     strings = fields.Method(
         "_strings",
