@@ -1,0 +1,210 @@
+"""A real Radicale CalDAV server for the tests and the benchmarks.
+
+One Radicale per test module, started as a process on a free 127.0.0.1 port with a temp
+storage folder and a plain-text htpasswd file (``owner_only`` rights: each user owns
+``/<user>/``). Its helpers talk to the server with the standard library only, never through
+``server.calendars``, so a test can change the calendar behind the sync's back and the code
+under test is not its own witness. Radicale reads the htpasswd file on every request, so a
+changed password takes effect at once, without a restart.
+
+Radicale must start: a failure to start fails the test (under ``CI=true`` and everywhere
+else), with the server's stderr in the message.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import itertools
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from tests.servers import free_port
+
+STARTUP_TIMEOUT = 20.0
+_names = itertools.count(1)
+
+
+class RadicaleFailed(RuntimeError):
+    """Radicale did not come up; the message carries its stderr."""
+
+
+@dataclass
+class Radicale:
+    """A running Radicale and what the tests do to it directly (over HTTP, stdlib only)."""
+
+    base_url: str
+    htpasswd: Path
+    passwords: dict[str, str] = field(default_factory=dict)
+
+    # -- users and calendars --------------------------------------------------------------
+
+    def new_user(self, prefix: str = "user") -> tuple[str, str]:
+        """A fresh user (name, password): every test gets its own, so tests don't interfere."""
+        name = f"{prefix}{next(_names)}"
+        self.set_password(name, f"pw-{name}")
+        return name, self.passwords[name]
+
+    def set_password(self, user: str, password: str) -> None:
+        """Add the user or change their password (Radicale re-reads the file per request)."""
+        self.passwords[user] = password
+        lines = "".join(f"{name}:{pw}\n" for name, pw in self.passwords.items())
+        self.htpasswd.write_text(lines, encoding="utf-8")
+
+    def make_calendar(
+        self,
+        user: str,
+        slug: str,
+        name: str,
+        *,
+        time_zone_ics: str | None = None,
+        components: tuple[str, ...] = ("VEVENT",),
+    ) -> str:
+        """MKCALENDAR ``/<user>/<slug>/``; returns its absolute URL."""
+        props = [f"<D:displayname>{name}</D:displayname>"]
+        if time_zone_ics is not None:
+            props.append(f"<C:calendar-timezone><![CDATA[{time_zone_ics}]]></C:calendar-timezone>")
+        comps = "".join(f'<C:comp name="{c}"/>' for c in components)
+        props.append(
+            f"<C:supported-calendar-component-set>{comps}</C:supported-calendar-component-set>"
+        )
+        body = (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            '<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+            f"<D:set><D:prop>{''.join(props)}</D:prop></D:set></C:mkcalendar>"
+        )
+        self.request(user, "PROPFIND", f"/{user}/", headers={"Depth": "0"})  # creates the home
+        path = f"/{user}/{slug}/"
+        status, text = self.request(user, "MKCALENDAR", path, body.encode(), "application/xml")
+        assert status == 201, (status, text)
+        return self.base_url + path
+
+    # -- events ---------------------------------------------------------------------------
+
+    def put(self, user: str, calendar_url: str, name: str, ics: str | bytes) -> str:
+        """Create or replace the resource ``name`` (e.g. ``"a.ics"``); returns its path."""
+        path = urlsplit(calendar_url).path + quote(name)
+        data = ics.encode() if isinstance(ics, str) else ics
+        status, text = self.request(user, "PUT", path, data, "text/calendar; charset=utf-8")
+        assert status in (201, 204), (status, text)
+        return path
+
+    def delete(self, user: str, calendar_url: str, name: str) -> None:
+        path = urlsplit(calendar_url).path + quote(name)
+        status, text = self.request(user, "DELETE", path)
+        assert status in (200, 204), (status, text)
+
+    def names(self, user: str, calendar_url: str) -> list[str]:
+        """The resource names in a calendar (a Depth 1 PROPFIND), unescaped and sorted."""
+        path = urlsplit(calendar_url).path
+        status, text = self.request(user, "PROPFIND", path, headers={"Depth": "1"})
+        assert status == 207, (status, text)
+        hrefs = re.findall(r"<(?:\w+:)?href>([^<]*)</(?:\w+:)?href>", text)
+        return sorted(unquote(h.rsplit("/", 1)[-1]) for h in hrefs if not h.endswith("/"))
+
+    # -- HTTP -----------------------------------------------------------------------------
+
+    def request(
+        self,
+        user: str,
+        method: str,
+        path: str,
+        body: bytes = b"",
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, str]:
+        parts = urlsplit(self.base_url)
+        token = base64.b64encode(f"{user}:{self.passwords[user]}".encode()).decode()
+        all_headers = {"Authorization": f"Basic {token}", **(headers or {})}
+        if content_type:
+            all_headers["Content-Type"] = content_type
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        try:
+            conn.request(method, path, body=body or None, headers=all_headers)
+            response = conn.getresponse()
+            return response.status, response.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
+
+
+def _config(folder: Path, port: int, htpasswd: Path) -> str:
+    return f"""
+[server]
+hosts = 127.0.0.1:{port}
+
+[auth]
+type = htpasswd
+htpasswd_filename = {htpasswd}
+htpasswd_encryption = plain
+delay = 0
+
+[rights]
+type = owner_only
+
+[storage]
+filesystem_folder = {folder / "collections"}
+
+[web]
+type = none
+
+[logging]
+level = warning
+mask_passwords = True
+"""
+
+
+def _answers(port: int) -> bool:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    try:
+        conn.request("OPTIONS", "/")
+        conn.getresponse().read()
+        return True
+    except OSError:
+        return False
+    finally:
+        conn.close()
+
+
+@contextmanager
+def running_radicale(folder: Path) -> Iterator[Radicale]:
+    """A Radicale on a free port with its storage under ``folder``, stopped (killed if it
+    hangs) on leaving.
+
+    :raise RadicaleFailed: it didn't answer within :data:`STARTUP_TIMEOUT`.
+    """
+    htpasswd = folder / "users"
+    htpasswd.write_text("", encoding="utf-8")
+    port = free_port()
+    config = folder / "config"
+    config.write_text(_config(folder, port, htpasswd), encoding="utf-8")
+    stderr = folder / "stderr.log"
+    with stderr.open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "radicale", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not _answers(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RadicaleFailed(
+                    f"Radicale did not start on port {port}:\n"
+                    + stderr.read_text(encoding="utf-8", errors="replace")
+                )
+            time.sleep(0.05)
+        yield Radicale(base_url=f"http://127.0.0.1:{port}", htpasswd=htpasswd)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
