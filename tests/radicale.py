@@ -119,13 +119,14 @@ class Radicale:
         body: bytes = b"",
         content_type: str | None = None,
         headers: dict[str, str] | None = None,
+        timeout: float = 10,
     ) -> tuple[int, str]:
         parts = urlsplit(self.base_url)
         token = base64.b64encode(f"{user}:{self.passwords[user]}".encode()).decode()
         all_headers = {"Authorization": f"Basic {token}", **(headers or {})}
         if content_type:
             all_headers["Content-Type"] = content_type
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         try:
             conn.request(method, path, body=body or None, headers=all_headers)
             response = conn.getresponse()

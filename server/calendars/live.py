@@ -95,11 +95,19 @@ def _asks(
 
         else:
             url, username, secret = connection.url, connection.username, connection.secret
-            remote_id = calendar.remote_id
+            remote_id, token = calendar.remote_id, calendar.sync_token
 
-            def call(url=url, username=username, secret=secret, remote_id=remote_id) -> list[bytes]:
-                with CalDavProvider(url, username or "", secret or "", limits=limits) as provider:
-                    changes = provider.changes(remote_id, None, start, end)
+            def call(
+                url=url, username=username, secret=secret, remote_id=remote_id, token=token
+            ) -> list[bytes]:
+                # What changed since the last sync: the cache holds the rest. A few
+                # resources instead of a time-range query over the whole calendar; an
+                # expired token falls back to that query. An event deleted since then still
+                # blocks until the next sync: the safe side.
+                with CalDavProvider(
+                    url, username or "", secret or "", limits=limits, timeout=CHECK_TIMEOUT
+                ) as provider:
+                    changes = provider.changes(remote_id, token, start, end)
                 return [resource.data for resource in changes.changed]
 
         asks.append(_Ask(calendar.user_id, calendar.name, fresh, call, options))

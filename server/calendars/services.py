@@ -75,6 +75,8 @@ ICS_SYNC_EVERY = timedelta(minutes=15)
 SYNC_LEASE = timedelta(minutes=5)
 #: a full CalDAV listing of a busy calendar is larger than any feed should be
 CALDAV_MAX_BYTES = 50 * 1024 * 1024
+#: and takes longer than a feed: the worker's sync may wait this long (a booking never does)
+CALDAV_SYNC_TIMEOUT = 60.0
 #: the cache always reaches this far, whatever the links' windows (L6 caps them at 10 weeks)
 MIN_HORIZON = timedelta(weeks=10)
 #: and starts a little before now: a meeting under way still blocks
@@ -191,7 +193,11 @@ class _Fetched:
 def _caldav(connection: CalendarConnection) -> CalDavProvider:
     limits = replace(limits_from_config(current_app.config), max_bytes=CALDAV_MAX_BYTES)
     return CalDavProvider(
-        connection.url, connection.username or "", connection.secret or "", limits=limits
+        connection.url,
+        connection.username or "",
+        connection.secret or "",
+        limits=limits,
+        timeout=CALDAV_SYNC_TIMEOUT,
     )
 
 

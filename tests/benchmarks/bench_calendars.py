@@ -190,7 +190,9 @@ def bench_caldav(scratch: Path) -> None:
         starts = [NOW + timedelta(minutes=15 * rng.randrange(10 * 7 * 96)) for _ in range(EVENTS)]
         # seeding, not measured: one PUT of the whole calendar (Radicale splits it by UID)
         whole = _calendar("".join(_vevent(n, start) for n, start in enumerate(starts)))
-        status, text = radicale.request(user, "PUT", urlsplit(url).path, whole, "text/calendar")
+        status, text = radicale.request(
+            user, "PUT", urlsplit(url).path, whole, "text/calendar", timeout=300
+        )
         assert status in (201, 204), (status, text)
         host_id, slug = host_with_link(app, "caldav@example.com")
         set_now(NOW)
