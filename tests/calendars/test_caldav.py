@@ -18,30 +18,14 @@ from server.calendars.expand import BusyOptions, busy_events
 from server.calendars.fetch import FetchLimits, UrlRefused
 from server.calendars.providers import AuthFailed, ProviderError, ProviderUnavailable
 from tests.calendars.conftest import Radicale
+from tests.calendars.test_expand import NEW_YORK_VTIMEZONE
 from tests.servers import free_port
 
 LOCAL = FetchLimits(allow_private=True)
 START = datetime(2027, 3, 8, tzinfo=UTC)
 END = datetime(2027, 3, 22, tzinfo=UTC)
 
-NEW_YORK = """BEGIN:VTIMEZONE
-TZID:America/New_York
-BEGIN:DAYLIGHT
-TZOFFSETFROM:-0500
-TZOFFSETTO:-0400
-TZNAME:EDT
-DTSTART:19700308T020000
-RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU
-END:DAYLIGHT
-BEGIN:STANDARD
-TZOFFSETFROM:-0400
-TZOFFSETTO:-0500
-TZNAME:EST
-DTSTART:19701101T020000
-RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU
-END:STANDARD
-END:VTIMEZONE
-"""
+NEW_YORK = NEW_YORK_VTIMEZONE.lstrip("\n")
 
 
 def ics(body: str, *, zone: bool = False) -> bytes:

@@ -20,18 +20,12 @@ from server.db import get_session
 from server.errors import ValidationFailed
 from tests.calendars.conftest import Radicale
 from tests.calendars.test_caldav import DENTIST, WEEKLY, event
+from tests.calendars.test_ics_feeds import book
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.db
 
 LUNCH = event("lunch@test", "20270311T110000Z", "20270311T120000Z", "Lunch")
-
-
-@pytest.fixture
-def lan_app(app):
-    """Radicale is on loopback: allowed as for a LAN server (SPEC §5)."""
-    app.config["RENDEZVOUS_CALENDAR_ALLOW_PRIVATE_HOSTS"] = True
-    return app
 
 
 @pytest.fixture
@@ -167,20 +161,6 @@ def test_no_password_or_address_is_stored_in_clear(lan_app, host, radicale, work
         )
     assert password not in secret
     assert "127.0.0.1" not in url
-
-
-def book(client, link, start: str):
-    return client.post(
-        f"/api/v1/public/links/{link['slug']}/bookings",
-        json={
-            "start": start,
-            "duration": 30,
-            "timezone": "UTC",
-            "first_name": "Ada",
-            "last_name": "Lovelace",
-            "email": "ada@example.com",
-        },
-    )
 
 
 def test_an_event_added_since_the_last_sync_is_caught_at_commit(

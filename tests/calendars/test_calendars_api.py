@@ -33,13 +33,6 @@ CALENDAR_FIELDS = {
 
 
 @pytest.fixture
-def lan_app(app):
-    """The feed and Radicale are on loopback: allowed as for a LAN server (SPEC §5)."""
-    app.config["RENDEZVOUS_CALENDAR_ALLOW_PRIVATE_HOSTS"] = True
-    return app
-
-
-@pytest.fixture
 def work(radicale: Radicale) -> tuple[str, str]:
     """A Radicale user (name, password) with a "Work" calendar holding a dentist appointment."""
     user, password = radicale.new_user()

@@ -80,13 +80,6 @@ def feed() -> Iterator[Feed]:
     served.server.server_close()
 
 
-@pytest.fixture
-def lan_app(app):
-    """The tests' feed is on loopback: allowed as for a LAN server (SPEC §5)."""
-    app.config["RENDEZVOUS_CALENDAR_ALLOW_PRIVATE_HOSTS"] = True
-    return app
-
-
 def connect(app, host, url: str, now: datetime = NOW) -> int:
     with app.app_context():
         session = get_session()

@@ -50,13 +50,6 @@ DOMAIN = "rendezvous.test"  # the host of RENDEZVOUS_BASE_URL in tests/conftest.
 AT = NOW + timedelta(minutes=10)
 
 
-@pytest.fixture
-def lan_app(app):
-    """Radicale is on loopback: allowed as for a LAN server (SPEC §5)."""
-    app.config["RENDEZVOUS_CALENDAR_ALLOW_PRIVATE_HOSTS"] = True
-    return app
-
-
 class Account:
     """The host's Radicale login and its empty calendars ("Work" by default), connected to
     the host; "Work" is the default calendar."""

@@ -10,9 +10,12 @@ import re
 
 import pytest
 
+from tests.calendars import conftest as calendar_fixtures
 from tests.calendars.conftest import Radicale, radicale  # noqa: F401 - the module's fixture
 from tests.calendars.test_ics_feeds import DENTIST, Feed, feed  # noqa: F401 - the feed fixture
 from tests.dashboard.conftest import Dashboard, text
+
+lan_app = calendar_fixtures.lan_app  # the calendar tests' fixture, shared
 
 pytestmark = pytest.mark.db
 
@@ -28,13 +31,6 @@ SUMMARY:Standup\r
 END:VEVENT\r
 END:VCALENDAR\r
 """
-
-
-@pytest.fixture
-def lan_app(app):
-    """The feed and Radicale are on loopback: allowed as for a LAN server (SPEC §5)."""
-    app.config["RENDEZVOUS_CALENDAR_ALLOW_PRIVATE_HOSTS"] = True
-    return app
 
 
 @pytest.fixture
