@@ -151,6 +151,7 @@ type = owner_only
 
 [storage]
 filesystem_folder = {folder / "collections"}
+use_mtime_and_size_for_item_cache = True
 
 [web]
 type = none

