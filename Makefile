@@ -32,9 +32,11 @@ assets: $(VENV)/.installed
 
 ## make run: install, migrate the SQLite database under instance/, load the demo, serve, and
 ## send mail with `rendezvous worker` beside the server (.eml files under instance/mail/).
+## The demo host's sample agenda is served by this server on $(HOST), so calendar URLs on
+## this machine are let through (RENDEZVOUS_CALENDAR_ALLOW_PRIVATE_HOSTS; SPEC §5).
 run: assets demo
 	@echo "Serving on http://$(HOST):$(PORT)/ with the outbox worker beside it (Ctrl-C stops both)"
-	@export RENDEZVOUS_BASE_URL=http://$(HOST):$(PORT); \
+	@export RENDEZVOUS_BASE_URL=http://$(HOST):$(PORT) RENDEZVOUS_CALENDAR_ALLOW_PRIVATE_HOSTS=1; \
 		$(BIN)/rendezvous worker & worker=$$!; \
 		trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 		$(BIN)/rendezvous serve --bind $(HOST):$(PORT)

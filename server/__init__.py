@@ -41,5 +41,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from server.site import bp as site_bp
 
     app.register_blueprint(site_bp)
+    from server.demo.blueprint import bp as demo_bp
+
+    app.register_blueprint(demo_bp)
     errors.init_app(app)  # after the API, so our handlers win over flask-smorest's
     return app

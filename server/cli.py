@@ -98,8 +98,11 @@ def create_user_command(email: str, password: str, name: str, timezone_name: str
 @main.command("demo")
 @with_appcontext
 def demo() -> None:
-    """A demo host with the preset links and weekday hours; prints the URLs to try."""
+    """A demo host with the preset links and weekday hours, subscribed to the sample agenda
+    the app serves (its busy time keeps slots away); prints the URLs to try."""
     from server.accounts.signup import sign_up
+    from server.calendars.services import subscribe_feed_body, user_connections
+    from server.demo.feed import DEMO_ZONE, sample_feed
 
     session = get_session()
     user = user_by_email(session, DEMO_EMAIL)
@@ -109,16 +112,22 @@ def demo() -> None:
             email=DEMO_EMAIL,
             password=DEMO_PASSWORD,
             name="Alice Martin",
-            timezone="Europe/Paris",
+            timezone=DEMO_ZONE,
         )
         click.echo("Demo host created.")
     base = current_app.config["RENDEZVOUS_BASE_URL"]
+    agenda = f"{base}/demo/calendar.ics"
+    if not user_connections(session, user):
+        today = utcnow().astimezone(zone(DEMO_ZONE)).date()
+        subscribe_feed_body(session, user, agenda, sample_feed(today), utcnow())
+        click.echo("Demo host subscribed to the sample agenda.")
     first = utcnow().astimezone(zone(user.timezone)).date() + timedelta(days=1)
     last = first + timedelta(days=13)
     prefix = user.meetings_prefix
     sample = _write_sample_host_page(base, f"{prefix}/30min")
     click.echo(f"Host login: {DEMO_EMAIL} / {DEMO_PASSWORD}")
     click.echo(f"Booking page: {base}/meetings/{prefix}/30min")
+    click.echo(f"Sample agenda (its busy time blocks slots): {agenda}")
     click.echo(f"Sample host page with the embed code: {sample}")
     click.echo(f"Link config:  {base}/api/v1/public/links/{prefix}/30min")
     click.echo(

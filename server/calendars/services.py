@@ -59,6 +59,7 @@ __all__ = [
     "reconnect_caldav",
     "refresh_connection",
     "remove_connection",
+    "subscribe_feed_body",
     "sync_calendar",
     "stale_after",
     "sync_due",
@@ -359,6 +360,31 @@ def connect_ics(session: Session, user: User, url: str, now: datetime) -> Calend
     """
     url = url.strip()
     span = _span(session, user, now)
+    connection, calendar = _feed(user, url)
+    try:
+        fetched = _fetch(connection, calendar, *span, covered=False)
+    except (FetchError, InvalidCalendar) as exc:
+        raise _field("url", str(exc)) from exc
+    return _subscribe(session, user, connection, calendar, fetched, span, now)
+
+
+def subscribe_feed_body(
+    session: Session, user: User, url: str, body: bytes, now: datetime
+) -> CalendarConnection:
+    """Subscribe the host to the feed at ``url`` whose content the caller already has: the
+    demo's sample feed, served by this app, which is not listening yet when the demo is
+    made. The worker reads ``url`` itself from the next sync on.
+
+    :raise InvalidCalendar: ``body`` is not iCalendar.
+    """
+    span = _span(session, user, now)
+    connection, calendar = _feed(user, url)
+    parse_calendars(body)
+    fetched = _Fetched(full=True, resources=[Resource("", None, body)], removed=[])
+    return _subscribe(session, user, connection, calendar, fetched, span, now)
+
+
+def _feed(user: User, url: str) -> tuple[CalendarConnection, Calendar]:
     connection = CalendarConnection(
         account_id=user.account_id, user_id=user.id, provider="ics", url=url
     )
@@ -369,13 +395,21 @@ def connect_ics(session: Session, user: User, url: str, now: datetime) -> Calend
         writable=False,
         check_conflicts=True,
     )
-    try:
-        fetched = _fetch(connection, calendar, *span, covered=False)
-        assert fetched.resources
-        body = fetched.resources[0].data
-        calendar.name, calendar.time_zone = _feed_name(body, url), calendar_zone_of(body)
-    except (FetchError, InvalidCalendar) as exc:
-        raise _field("url", str(exc)) from exc
+    return connection, calendar
+
+
+def _subscribe(
+    session: Session,
+    user: User,
+    connection: CalendarConnection,
+    calendar: Calendar,
+    fetched: _Fetched,
+    span: tuple[datetime, datetime],
+    now: datetime,
+) -> CalendarConnection:
+    assert fetched.resources
+    body = fetched.resources[0].data
+    calendar.name, calendar.time_zone = _feed_name(body, connection.url), calendar_zone_of(body)
     with transaction(session):
         connection.calendars.append(calendar)
         session.add(connection)
