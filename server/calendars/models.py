@@ -32,6 +32,7 @@ from server.db import Base, UTCDateTime
 def new_busy_version() -> str:
     return uuid4().hex
 
+
 __all__ = [
     "CONNECTION_STATUSES",
     "JOB_ACTIONS",

@@ -52,6 +52,7 @@ __all__ = [
     "cache_span",
     "connect_caldav",
     "connect_ics",
+    "disconnect",
     "disconnected_connections",
     "disconnected_host_ids",
     "due_calendars",
@@ -309,15 +310,28 @@ def _failed(session: Session, calendar: Calendar, exc: Exception, now: datetime)
         connection.failing_since = connection.failing_since or now
         lasting = now - connection.failing_since >= stale_after()
         auth = isinstance(exc, FeedAuthFailed | AuthFailed)
-        was = connection.status
-        connection.status = "disconnected" if auth or lasting else "error"
-        connection.status_message = str(exc) or "The calendar could not be read."
-        if connection.status == "disconnected" and was != "disconnected":
-            send_disconnected_notice(session, connection)  # once, with the change (C6)
+        message = str(exc) or "The calendar could not be read."
+        if auth or lasting:
+            disconnect(session, connection, message, now)
+        else:
+            connection.status, connection.status_message = "error", message
         every = _every(connection)
         failures = max(1, int((now - connection.failing_since) / every) + 1)
         calendar.next_sync_at = now + min(every * failures, timedelta(hours=1))
     return SyncOutcome("failed", message=connection.status_message)
+
+
+def disconnect(
+    session: Session, connection: CalendarConnection, message: str, now: datetime
+) -> None:
+    """In the caller's unit: C6 for ``connection`` (its links take requests from now on),
+    and the host's one email when it was not disconnected already."""
+    with transaction(session):
+        connection.failing_since = connection.failing_since or now
+        was = connection.status
+        connection.status, connection.status_message = "disconnected", message
+        if was != "disconnected":
+            send_disconnected_notice(session, connection)  # once, with the change (C6)
 
 
 def _span(session: Session, user: User, now: datetime) -> tuple[datetime, datetime]:

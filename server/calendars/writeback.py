@@ -20,9 +20,9 @@ done.
 
 Failures: an unreachable or failing server is retried with exponential backoff (at most an
 hour apart) and the job is ``failed`` after :data:`MAX_ATTEMPTS`; a refused login is
-``failed`` for now and retried (the sync marks the connection disconnected, C6, and jobs of a
-disconnected connection wait until it is reconnected); a server that refuses the event
-itself (read-only calendar, bad data) is ``failed`` for good.
+``failed`` for now and disconnects the connection at once (C6: its host's links take
+requests; jobs of a disconnected connection wait until it is reconnected, then go); a server
+that refuses the event itself (read-only calendar, bad data) is ``failed`` for good.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from server.calendars.caldav import CalDavProvider
 from server.calendars.fetch import FetchError, limits_from_config
 from server.calendars.models import Calendar, CalendarConnection, CalendarJob
 from server.calendars.providers import AuthFailed, ProviderError, ProviderUnavailable
+from server.calendars.services import disconnect
 from server.db import write_transaction
 from server.notifications import messages
 from server.notifications.facts import Meeting
@@ -206,6 +207,7 @@ class _Claimed:
     """What one job needs once the unit that claimed it has ended."""
 
     id: int
+    connection_id: int
     revision: int
     action: str
     attempts: int
@@ -271,6 +273,7 @@ def _claim(session: Session, now: datetime, settings: MailSettings, limit: int) 
             claimed.append(
                 _Claimed(
                     id=job.id,
+                    connection_id=connection.id,
                     revision=job.revision,
                     action=job.action,
                     attempts=job.attempts,
@@ -304,10 +307,24 @@ def _perform(job: _Claimed) -> str | None:
         return None
 
 
-def _record(session: Session, job: _Claimed, now: datetime, **values: Any) -> bool:
+def _record(
+    session: Session,
+    job: _Claimed,
+    now: datetime,
+    *,
+    refused: AuthFailed | None = None,
+    **values: Any,
+) -> bool:
     """Write the outcome if the job is still the revision the worker wrote; if it was
-    rewritten meanwhile, leave the new revision due at once. True when recorded."""
+    rewritten meanwhile, leave the new revision due at once. True when recorded.
+
+    ``refused``: the server refused the login; the connection is disconnected with the
+    outcome (C6: the host's links take requests until it is reconnected)."""
     with write_transaction(session):
+        if refused is not None:
+            connection = session.get(CalendarConnection, job.connection_id)
+            if connection is not None:
+                disconnect(session, connection, str(refused) or "Login refused.", now)
         recorded = session.execute(
             update(CalendarJob)
             .where(CalendarJob.id == job.id, CalendarJob.revision == job.revision)
@@ -373,7 +390,8 @@ def run_calendar_jobs(
                     log.exception("calendar job %d failed", job.id)
                 else:
                     log.warning("calendar job %d: %s", job.id, exc)
-                _record(session, job, now, **_failure(job, exc, now))
+                refused = exc if isinstance(exc, AuthFailed) else None
+                _record(session, job, now, refused=refused, **_failure(job, exc, now))
                 continue
             _record(session, job, now, **_outcome(job, href))
         tried += len(claimed)

@@ -17,6 +17,7 @@ from server import clock
 from tests.calendars.conftest import Radicale
 from tests.calendars.test_caldav import ics
 from tests.calendars.test_calendars_api import add_caldav
+from tests.calendars.test_request_mode import outbox, text_of
 from tests.servers import BIN, ROOT, server_env
 
 pytestmark = pytest.mark.db
@@ -236,3 +237,43 @@ def test_a_sync_by_a_worker_process_is_seen_by_the_servers_next_answer(
     )
     assert done.returncode == 0, done.stderr
     assert {"16:00", "16:30"} & set(offered(client, link, WEDNESDAY, "America/New_York")) == set()
+
+
+# -- C6, end to end ----------------------------------------------------------------------------
+
+
+def test_a_changed_password_takes_requests_tells_the_host_and_reconnecting_books_again(
+    lan_app, radicale, client, host, link, connection, account
+):
+    user, _, _ = account
+    path = f"/api/v1/calendars/{connection['id']}"
+    public = f"/api/v1/public/links/{link['slug']}"
+    radicale.set_password(user, "changed in the calendar app")
+
+    refreshed = client.post(f"{path}/refresh", headers=host.headers).json
+    assert refreshed["status"] == "disconnected" and refreshed["status_message"]
+    assert client.get(public).json["mode"] == "request"
+    assert offered(client, link, "2027-03-19", "America/New_York") == []
+    request = {"name": "Ada Lovelace", "email": "ada@example.com", "preferred_times": "Friday"}
+    assert client.post(f"{public}/requests", json=request).status_code == 201
+    assert [m.recipient for m in outbox(lan_app, "calendar_disconnected")] == [host.email]
+    (notice,) = outbox(lan_app, "request_notice")
+    assert notice.recipient == host.email
+    assert "Your calendar is disconnected" in text_of(notice)
+
+    fixed = client.patch(
+        path, json={"password": "changed in the calendar app"}, headers=host.headers
+    )
+    assert (fixed.status_code, fixed.json["status"]) == (200, "connected")
+    assert client.get(public).json["mode"] == "book"
+    booking = client.post(
+        f"{public}/bookings",
+        json={
+            "start": "2027-03-19T10:00:00-04:00",
+            "duration": 30,
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "email": "ada@example.com",
+        },
+    )
+    assert booking.status_code == 201, booking.json

@@ -39,6 +39,7 @@ from server.db import get_session, transaction, write_transaction
 from server.notifications.settings import current_settings
 from tests.api.test_public_bookings import book, first_slot
 from tests.calendars.conftest import Radicale
+from tests.calendars.test_request_mode import outbox
 from tests.conftest import NOW
 from tests.servers import free_port
 
@@ -383,12 +384,18 @@ def test_a_refused_login_fails_for_now_and_the_event_arrives_after_reconnecting(
     (job,) = jobs(lan_app, booking_id)
     assert job.status == "failed" and job.next_attempt_at is not None and job.last_error
     assert calendar_event(client, host, booking_id)["status"] == "failed"
+    with lan_app.app_context():  # at once, without waiting for a sync (C6)
+        connection = get_session().get(CalendarConnection, account.connection_id)
+        assert connection.status == "disconnected" and connection.status_message
+    assert client.get(f"/api/v1/public/links/{link['slug']}").json["mode"] == "request"
+    assert [m.recipient for m in outbox(lan_app, "calendar_disconnected")] == [host.email]
 
     later = AT + timedelta(hours=2)
-    with lan_app.app_context():  # the sync finds the login refused too: disconnected (C6)
+    with lan_app.app_context():  # the sync finds the login refused too: still one email
         session = get_session()
         sync_calendar(session, session.get(Calendar, account.calendar_id), later)
         assert session.get(CalendarConnection, account.connection_id).status == "disconnected"
+    assert len(outbox(lan_app, "calendar_disconnected")) == 1
     assert run(lan_app, later) == 0  # a disconnected calendar is not asked again
 
     with lan_app.app_context():

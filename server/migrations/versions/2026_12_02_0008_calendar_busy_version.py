@@ -26,9 +26,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     for (calendar_id,) in bind.execute(sa.select(calendars.c.id)).all():
         bind.execute(
-            calendars.update()
-            .where(calendars.c.id == calendar_id)
-            .values(busy_version=uuid4().hex)
+            calendars.update().where(calendars.c.id == calendar_id).values(busy_version=uuid4().hex)
         )
     with op.batch_alter_table("calendars") as batch:
         batch.alter_column("busy_version", existing_type=sa.String(length=32), nullable=False)
