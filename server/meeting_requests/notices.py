@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -24,12 +25,13 @@ def meeting_requested(
     visitor: Person,
     message: str = "",
     preferred_times: Sequence[datetime] = (),
-    calendar_disconnected: bool = True,
+    disconnected_host_ids: Collection[int] = frozenset(),
     contact_id: int | None = None,
     now: datetime,
     settings: MailSettings | None = None,
 ) -> list[OutboxMessage]:
-    """C6: tell the link's hosts that a visitor asked for a meeting (and why links ask)."""
+    """C6: tell the link's hosts that a visitor asked for a meeting; each host whose own
+    calendar is disconnected (``disconnected_host_ids``) is told so, and why links ask."""
     settings = settings or current_settings()
     request = MeetingRequest(
         link_title=link.title,
@@ -38,7 +40,7 @@ def meeting_requested(
         visitor=visitor,
         message=message,
         preferred_times=tuple(preferred_times),
-        calendar_disconnected=calendar_disconnected,
+        calendar_disconnected=False,
         contact_url=settings.contact_url(contact_id) if contact_id else None,
         calendars_url=settings.calendars_url,
     )
@@ -47,7 +49,8 @@ def meeting_requested(
         enqueue(
             session,
             messages.request_notice(
-                request, Person(name=host.name, email=host.email, timezone=host.timezone)
+                replace(request, calendar_disconnected=host.id in disconnected_host_ids),
+                Person(name=host.name, email=host.email, timezone=host.timezone),
             ),
             account_id=link.account_id,
             settings=settings,

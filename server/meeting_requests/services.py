@@ -7,7 +7,7 @@ from typing import Literal
 
 from sqlalchemy.orm import Session, object_session
 
-from server.calendars.services import bookable_host_ids
+from server.calendars.services import bookable_host_ids, disconnected_host_ids
 from server.clock import utcnow
 from server.contacts.services import upsert_contact
 from server.db import transaction
@@ -84,7 +84,7 @@ def request_meeting(session: Session, link: BookingLink, form: RequestForm) -> V
                 name=form.name.strip(), email=contact.email, timezone=form.timezone or link.timezone
             ),
             message=message,
-            calendar_disconnected=link_mode(link, session) == "request",
+            disconnected_host_ids=disconnected_host_ids(session, link.host_ids or [link.owner_id]),
             contact_id=contact.id,
             now=now,
         )

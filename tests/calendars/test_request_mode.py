@@ -361,6 +361,21 @@ def test_each_request_sent_while_disconnected_tells_the_host_so(app, client, mak
     assert all("Your calendar is disconnected" in text_of(m) for m in notices)
 
 
+def test_on_a_group_link_only_the_disconnected_host_is_told_their_calendar_is(
+    app, client, make_link, host, make_host
+):
+    bob = make_host(name="Bob", same_account_as=host)
+    link = make_link(type="group", host_ids=[host.id, bob.id])
+    add_connection(app, bob, "disconnected")
+    response = client.post(f"/api/v1/public/links/{link['slug']}/requests", json=REQUEST)
+    assert response.status_code == 201
+    told = {
+        m.recipient: "Your calendar is disconnected" in text_of(m)
+        for m in outbox(app, "request_notice")
+    }
+    assert told == {bob.email: True, host.email: False}
+
+
 def test_a_request_while_connected_doesnt_say_the_calendar_is_disconnected(
     app, client, make_link, host
 ):

@@ -406,6 +406,7 @@ def test_a_meeting_request_notifies_the_host(
             visitor=Person("Ada Lovelace", "ada@example.com", "Europe/London"),
             message="Mornings, please.",
             preferred_times=[utcnow() + timedelta(days=2)],
+            disconnected_host_ids={host.id},
             now=utcnow(),
         )
         session.commit()
