@@ -210,3 +210,74 @@ def running_radicale(folder: Path) -> Iterator[Radicale]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class WithoutSyncCollection:
+    """Radicale as a CalDAV server without RFC 6578 would look: a real proxy in front of it
+    that answers a ``sync-collection`` REPORT with 501 and asks Radicale for no
+    ``DAV:sync-token``, so a client is left with the collection's ``getctag`` and ETags.
+    Everything else goes to Radicale as it came. Use as a context manager; ``base_url`` is
+    the proxy's, and ``reports`` counts the REPORTs it was sent, by kind."""
+
+    def __init__(self, radicale: Radicale) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        target = urlsplit(radicale.base_url)
+        proxy = self
+        self.reports: dict[str, int] = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                if self.command == "REPORT":
+                    kind = re.search(rb"<(?:\w+:)?([\w-]+)", body.split(b"?>")[-1])
+                    name = kind.group(1).decode() if kind else "?"
+                    proxy.reports[name] = proxy.reports.get(name, 0) + 1
+                    if name == "sync-collection":
+                        self.send_response(501)
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                if self.command == "PROPFIND":
+                    body = re.sub(rb"<(\w+:)?sync-token\s*/>", b"", body)
+                conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+                try:
+                    headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                    headers["Content-Length"] = str(len(body))
+                    conn.request(self.command, self.path, body, headers)
+                    answer = conn.getresponse()
+                    data = answer.read()
+                finally:
+                    conn.close()
+                self.send_response(answer.status)
+                for key, value in answer.getheaders():
+                    if key.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_PUT = do_DELETE = do_PROPFIND = do_REPORT = do_OPTIONS = _forward  # noqa: N815
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def url_of(self, radicale_url: str) -> str:
+        """The proxy's address of a Radicale URL (a calendar's, say)."""
+        return self.base_url + urlsplit(radicale_url).path
+
+    def __enter__(self) -> WithoutSyncCollection:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -255,11 +255,13 @@ def _write(
     count = 0
     if fetched.resources is not None:
         start, end = span
-        gone = {*fetched.removed, *(r.href for r in fetched.resources)}
-        stale = delete(CalendarBusy).where(CalendarBusy.calendar_id == calendar.id)
-        if not fetched.full:
-            stale = stale.where(CalendarBusy.resource.in_(gone))
-        session.execute(stale)
+        if fetched.full or fetched.resources or fetched.removed:
+            stale = delete(CalendarBusy).where(CalendarBusy.calendar_id == calendar.id)
+            if not fetched.full:
+                gone = {*fetched.removed, *(r.href for r in fetched.resources)}
+                stale = stale.where(CalendarBusy.resource.in_(gone))
+            session.execute(stale)
+            calendar.busy_changed()  # an incremental sync that found nothing leaves it
         for resource in fetched.resources:
             try:
                 events = busy_events(
@@ -274,7 +276,6 @@ def _write(
             rows = _rows(calendar, events, resource=resource.href)
             session.add_all(rows)
             count += len(rows)
-        calendar.busy_changed()
         if fetched.full:
             calendar.synced_from, calendar.synced_until = start, end
         calendar.etag, calendar.last_modified = fetched.etag, fetched.last_modified

@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from server.calendars.caldav import CalDavProvider
+from server.calendars.caldav import CTAG_PREFIX, CalDavProvider
 from server.calendars.expand import BusyOptions, busy_events
 from server.calendars.fetch import FetchLimits, UrlRefused
 from server.calendars.providers import AuthFailed, ProviderError, ProviderUnavailable
 from tests.calendars.conftest import Radicale
 from tests.calendars.test_expand import NEW_YORK_VTIMEZONE
+from tests.radicale import WithoutSyncCollection
 from tests.servers import free_port
 
 LOCAL = FetchLimits(allow_private=True)
@@ -253,3 +254,51 @@ def test_the_default_rules_refuse_loopback(radicale: Radicale, account):
             "https://calendar.example.com/", user, password, limits=FetchLimits()
         ).changes(url, None, START, END)
     assert allowed.discover()
+
+
+# -- a server without sync-collection: the collection tag ---------------------------------------
+
+
+def test_without_sync_collection_a_first_listing_keeps_the_collection_tag(
+    radicale: Radicale, account
+):
+    user, _, url = account
+    dentist = radicale.put(user, url, "dentist.ics", DENTIST)
+    with WithoutSyncCollection(radicale) as server:
+        calendar = provider(radicale, user, server.base_url)
+        changes = calendar.changes(server.url_of(url), None, START, END)
+    assert changes.full is True
+    assert [r.href for r in changes.changed] == [dentist]
+    assert changes.sync_token and changes.sync_token.startswith(CTAG_PREFIX)
+
+
+def test_without_sync_collection_an_unchanged_tag_lists_nothing(radicale: Radicale, account):
+    user, _, url = account
+    radicale.put(user, url, "dentist.ics", DENTIST)
+    with WithoutSyncCollection(radicale) as server:
+        calendar = provider(radicale, user, server.base_url)
+        first = calendar.changes(server.url_of(url), None, START, END)
+        listed = server.reports.get("calendar-query", 0)
+        again = calendar.changes(server.url_of(url), first.sync_token, START, END)
+        assert server.reports.get("calendar-query", 0) == listed  # not listed again
+    assert (again.full, list(again.changed), list(again.removed)) == (False, [], [])
+    assert again.sync_token == first.sync_token
+
+
+def test_without_sync_collection_a_changed_tag_lists_the_window_again(radicale: Radicale, account):
+    user, _, url = account
+    radicale.put(user, url, "dentist.ics", DENTIST)
+    with WithoutSyncCollection(radicale) as server:
+        calendar = provider(radicale, user, server.base_url)
+        first = calendar.changes(server.url_of(url), None, START, END)
+        radicale.delete(user, url, "dentist.ics")
+        lunch = radicale.put(
+            user,
+            url,
+            "lunch.ics",
+            event("lunch@test", "20270311T120000Z", "20270311T130000Z", "Lunch"),
+        )
+        again = calendar.changes(server.url_of(url), first.sync_token, START, END)
+    assert again.full is True
+    assert [r.href for r in again.changed] == [lunch]
+    assert again.sync_token != first.sync_token and again.sync_token.startswith(CTAG_PREFIX)

@@ -188,3 +188,23 @@ def test_a_calendar_that_refuses_us_at_commit_refuses_the_booking(
     refused = book(client, link, "2027-03-16T10:30:00+00:00")
     assert refused.status_code == 409
     assert refused.json["error"]["code"] == "calendar_disconnected"
+
+
+def version_after_sync(app, connection_id: int, now: datetime) -> str:
+    with app.app_context():
+        session = get_session()
+        (calendar,) = session.get(CalendarConnection, connection_id).calendars
+        sync_calendar(session, calendar, now)
+        return calendar.busy_version
+
+
+def test_a_sync_that_finds_nothing_new_keeps_the_busy_version_and_a_change_renews_it(
+    lan_app, host, radicale, work
+):
+    """What processes keep in memory stays valid until the calendar really changed."""
+    user, password, url = work
+    connection_id = connect(lan_app, host, radicale, user, password)
+    first = version_after_sync(lan_app, connection_id, NOW + timedelta(minutes=5))
+    assert version_after_sync(lan_app, connection_id, NOW + timedelta(minutes=10)) == first
+    radicale.put(user, url, "lunch.ics", LUNCH)
+    assert version_after_sync(lan_app, connection_id, NOW + timedelta(minutes=15)) != first
