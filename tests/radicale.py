@@ -212,20 +212,20 @@ def running_radicale(folder: Path) -> Iterator[Radicale]:
             process.wait()
 
 
-class WithoutSyncCollection:
-    """Radicale as a CalDAV server without RFC 6578 would look: a real proxy in front of it
-    that answers a ``sync-collection`` REPORT with 501 and asks Radicale for no
-    ``DAV:sync-token``, so a client is left with the collection's ``getctag`` and ETags.
-    Everything else goes to Radicale as it came. Use as a context manager; ``base_url`` is
-    the proxy's, and ``reports`` counts the REPORTs it was sent, by kind."""
+class RadicaleProxy:
+    """A real HTTP proxy in front of a Radicale: each request may be answered here
+    (:meth:`answer`) or forwarded, perhaps rewritten (:meth:`rewrite`); as it is, it
+    forwards everything. A context manager; ``base_url`` is the proxy's; ``authorizations``
+    keeps the Authorization header of every request received ("" when there was none)."""
 
     def __init__(self, radicale: Radicale) -> None:
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+        self.radicale = radicale
+        self.authorizations: list[str] = []
         target = urlsplit(radicale.base_url)
         proxy = self
-        self.reports: dict[str, int] = {}
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -233,21 +233,21 @@ class WithoutSyncCollection:
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                if self.command == "REPORT":
-                    kind = re.search(rb"<(?:\w+:)?([\w-]+)", body.split(b"?>")[-1])
-                    name = kind.group(1).decode() if kind else "?"
-                    proxy.reports[name] = proxy.reports.get(name, 0) + 1
-                    if name == "sync-collection":
-                        self.send_response(501)
-                        self.send_header("Content-Length", "0")
-                        self.end_headers()
-                        return
-                if self.command == "PROPFIND":
-                    body = re.sub(rb"<(\w+:)?sync-token\s*/>", b"", body)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                proxy.authorizations.append(self.headers.get("Authorization", ""))
+                early = proxy.answer(self.command, headers, body)
+                if early is not None:
+                    status, extra = early
+                    self.send_response(status)
+                    for key, value in extra.items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                headers, body = proxy.rewrite(self.command, headers, body)
+                headers["Content-Length"] = str(len(body))
                 conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
                 try:
-                    headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-                    headers["Content-Length"] = str(len(body))
                     conn.request(self.command, self.path, body, headers)
                     answer = conn.getresponse()
                     data = answer.read()
@@ -270,14 +270,95 @@ class WithoutSyncCollection:
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
+    def answer(
+        self, command: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str]] | None:
+        """An answer given here (status, headers) instead of Radicale's, or None."""
+        return None
+
+    def rewrite(
+        self, command: str, headers: dict[str, str], body: bytes
+    ) -> tuple[dict[str, str], bytes]:
+        """What Radicale is sent."""
+        return headers, body
+
     def url_of(self, radicale_url: str) -> str:
         """The proxy's address of a Radicale URL (a calendar's, say)."""
         return self.base_url + urlsplit(radicale_url).path
 
-    def __enter__(self) -> WithoutSyncCollection:
+    def __enter__(self):
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class WithoutSyncCollection(RadicaleProxy):
+    """Radicale as a CalDAV server without RFC 6578 would look: a ``sync-collection`` REPORT
+    is answered 501 and Radicale is asked for no ``DAV:sync-token``, so a client is left
+    with the collection's ``getctag`` and ETags. ``reports`` counts REPORTs by kind."""
+
+    def __init__(self, radicale: Radicale) -> None:
+        super().__init__(radicale)
+        self.reports: dict[str, int] = {}
+
+    def answer(self, command, headers, body):
+        if command != "REPORT":
+            return None
+        kind = re.search(rb"<(?:\w+:)?([\w-]+)", body.split(b"?>")[-1])
+        name = kind.group(1).decode() if kind else "?"
+        self.reports[name] = self.reports.get(name, 0) + 1
+        return (501, {}) if name == "sync-collection" else None
+
+    def rewrite(self, command, headers, body):
+        if command == "PROPFIND":
+            body = re.sub(rb"<(\w+:)?sync-token\s*/>", b"", body)
+        return headers, body
+
+
+class DigestLogin(RadicaleProxy):
+    """Radicale behind an HTTP Digest login (RFC 7616, MD5 with ``qop=auth``), as some
+    servers still ask on a LAN: a request without valid Digest credentials is answered 401
+    with a Digest challenge; a valid one goes on to Radicale with the user's Basic login."""
+
+    REALM = "Rendezvous tests"
+
+    def __init__(self, radicale: Radicale) -> None:
+        super().__init__(radicale)
+        self.nonce = base64.b64encode(str(time.time()).encode()).decode()
+
+    def _valid(self, command: str, header: str) -> str | None:
+        """The user a Digest header proves, or None."""
+        import hashlib
+
+        if not header.startswith("Digest "):
+            return None
+        fields = dict(re.findall(r'(\w+)="?([^",]*)"?', header[len("Digest ") :]))
+        user = fields.get("username", "")
+        password = self.radicale.passwords.get(user)
+        if password is None or fields.get("nonce") != self.nonce:
+            return None
+
+        def md5(text: str) -> str:
+            return hashlib.md5(text.encode()).hexdigest()  # noqa: S324 - RFC 7616's MD5
+
+        first = md5(f"{user}:{self.REALM}:{password}")
+        second = md5(f"{command}:{fields.get('uri', '')}")
+        parts = [first, self.nonce, fields.get("nc", ""), fields.get("cnonce", ""), "auth", second]
+        return user if fields.get("response") == md5(":".join(parts)) else None
+
+    def answer(self, command, headers, body):
+        header = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        if self._valid(command, header) is None:
+            challenge = f'Digest realm="{self.REALM}", nonce="{self.nonce}", qop="auth"'
+            return 401, {"WWW-Authenticate": challenge}
+        return None
+
+    def rewrite(self, command, headers, body):
+        header = next(v for k, v in headers.items() if k.lower() == "authorization")
+        user = self._valid(command, header)
+        token = base64.b64encode(f"{user}:{self.radicale.passwords[user]}".encode()).decode()
+        kept = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+        return {**kept, "Authorization": f"Basic {token}"}, body

@@ -104,15 +104,40 @@ class _Entry:
     props: dict[str, etree._Element]
 
 
-class _BasicThenDigest(HTTPDigestAuth):
-    """Basic credentials on the first request (one round trip, what most servers use);
-    Digest from then on when the server answers 401 with a Digest challenge."""
+class _ServerChosenAuth(HTTPDigestAuth):
+    """The login the server asks for, without ever showing the password in clear unasked.
+
+    Over HTTPS, Basic goes with the first request (one round trip: what most servers use),
+    and Digest takes over when the server answers 401 with a Digest challenge. Over plain
+    HTTP (a LAN server) the first request goes without credentials: a Digest server gets
+    Digest, and Basic is sent only to a server whose challenge asks for Basic, then on
+    every request after. (The session's hooks, the size and time caps, run after these on
+    the answer that is returned.)
+    """
+
+    def __init__(self, username: str, password: str) -> None:
+        super().__init__(username, password)
+        self._basic = False
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         r = super().__call__(r)
-        if "Authorization" not in r.headers:
+        if "Authorization" not in r.headers and (self._basic or r.url.startswith("https:")):
             r.headers["Authorization"] = _basic_auth_str(self.username, self.password)
         return r
+
+    def handle_401(self, r: requests.Response, **kwargs: Any) -> requests.Response:
+        challenge = r.headers.get("www-authenticate", "").lower()
+        sent = r.request.headers.get("Authorization")
+        if r.status_code == 401 and "digest" not in challenge and "basic" in challenge and not sent:
+            self._basic = True
+            r.close()
+            again = r.request.copy()
+            again.headers["Authorization"] = _basic_auth_str(self.username, self.password)
+            answer = r.connection.send(again, **kwargs)
+            answer.history.append(r)
+            answer.request = again
+            return answer
+        return super().handle_401(r, **kwargs)
 
 
 class CalDavProvider:
@@ -137,7 +162,7 @@ class CalDavProvider:
         self._deadline = time.monotonic() + timeout
         self._client = DAVClient(
             url=self._url,
-            auth=_BasicThenDigest(username, password),
+            auth=_ServerChosenAuth(username, password),
             timeout=timeout,
             enable_rfc6764=False,
         )

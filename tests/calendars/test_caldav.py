@@ -19,7 +19,7 @@ from server.calendars.fetch import FetchLimits, UrlRefused
 from server.calendars.providers import AuthFailed, ProviderError, ProviderUnavailable
 from tests.calendars.conftest import Radicale
 from tests.calendars.test_expand import NEW_YORK_VTIMEZONE
-from tests.radicale import WithoutSyncCollection
+from tests.radicale import DigestLogin, RadicaleProxy, WithoutSyncCollection
 from tests.servers import free_port
 
 LOCAL = FetchLimits(allow_private=True)
@@ -302,3 +302,51 @@ def test_without_sync_collection_a_changed_tag_lists_the_window_again(radicale: 
     assert again.full is True
     assert [r.href for r in again.changed] == [lunch]
     assert again.sync_token != first.sync_token and again.sync_token.startswith(CTAG_PREFIX)
+
+
+# -- the login the server asks for -----------------------------------------------------------
+
+
+def test_a_digest_server_on_plain_http_gets_digest_and_never_the_password_in_clear(
+    radicale: Radicale, account
+):
+    user, password, url = account
+    dentist = radicale.put(user, url, "dentist.ics", DENTIST)
+    with DigestLogin(radicale) as server:
+        calendar = provider(radicale, user, server.base_url)
+        (found,) = calendar.discover()
+        changes = calendar.changes(server.url_of(url), None, START, END)
+    assert found.name == "Work"
+    assert [r.href for r in changes.changed] == [dentist]
+    assert not [a for a in server.authorizations if a.startswith("Basic")]
+    assert any(a.startswith("Digest ") for a in server.authorizations)
+
+
+def test_a_wrong_password_is_auth_failed_with_digest_too(radicale: Radicale, account):
+    user, _, _ = account
+    with DigestLogin(radicale) as server:
+        calendar = CalDavProvider(server.base_url, user, "not the password", limits=LOCAL)
+        with pytest.raises(AuthFailed):
+            calendar.discover()
+
+
+def test_a_basic_server_on_plain_http_is_asked_before_the_password_goes(radicale, account):
+    user, _, _ = account
+    with RadicaleProxy(radicale) as server:  # Radicale's own Basic login, on plain HTTP
+        provider(radicale, user, server.base_url).discover()
+    first, *after = server.authorizations
+    assert first == ""  # no password before the server asked for one
+    assert after and all(a.startswith("Basic ") for a in after)
+
+
+def test_over_https_basic_goes_with_the_first_request():
+    """One round trip on the usual case, a hosted server that takes Basic over TLS."""
+    from requests import Request
+
+    from server.calendars.caldav import _ServerChosenAuth
+
+    auth = _ServerChosenAuth("ada", "secret")
+    tls = auth(Request("PROPFIND", "https://dav.example.com/").prepare())
+    plain = auth(Request("PROPFIND", "http://dav.example.com/").prepare())
+    assert tls.headers["Authorization"].startswith("Basic ")
+    assert "Authorization" not in plain.headers
