@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import email
 import email.policy
-import threading
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +18,7 @@ from server.calendars.models import Calendar, CalendarBusy, CalendarConnection
 from server.calendars.services import disconnected_host_ids, sync_calendar
 from server.db import get_session, transaction
 from server.notifications.models import OutboxMessage
+from tests.calendars.test_ics_feeds import Feed
 from tests.conftest import NOW, next_weekday
 
 pytestmark = pytest.mark.db
@@ -35,41 +34,18 @@ REQUEST = {
 }
 
 
-class Feed:
-    """A real HTTP server answering every GET with ``status`` (a small feed when 200)."""
-
-    BODY = (
-        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//feed//EN\r\nX-WR-CALNAME:Work\r\n"
-        b"END:VCALENDAR\r\n"
-    )
-
-    def __init__(self) -> None:
-        self.status = 200
-        feed = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                self.send_response(feed.status)
-                if feed.status == 200:
-                    self.send_header("Content-Type", "text/calendar")
-                    self.send_header("Content-Length", str(len(Feed.BODY)))
-                    self.end_headers()
-                    self.wfile.write(Feed.BODY)
-                else:
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/work.ics"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+#: the feed the host subscribes to: a "Work" calendar with nothing in it
+WORK = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//feed//EN\r\nX-WR-CALNAME:Work\r\n"
+    b"END:VCALENDAR\r\n"
+)
 
 
 @pytest.fixture
 def feed() -> Iterator[Feed]:
+    """A real feed server (test_ics_feeds.Feed) serving :data:`WORK`; ``status`` breaks it."""
     served = Feed()
+    served.body = WORK
     yield served
     served.server.shutdown()
     served.server.server_close()
