@@ -33,6 +33,17 @@ _DEFAULTS: dict[str, Any] = {
     # failing calendar's cache still counts before the calendar is disconnected
     "RENDEZVOUS_CALENDAR_ALLOW_PRIVATE_HOSTS": False,
     "RENDEZVOUS_CALENDAR_STALE_AFTER_MINUTES": "30",
+    # Google Calendar and Microsoft 365 (SPEC §5): a provider without a client id is not
+    # offered; the base URLs are the real services' unless an operator points them elsewhere
+    "RENDEZVOUS_GOOGLE_CLIENT_ID": None,
+    "RENDEZVOUS_GOOGLE_CLIENT_SECRET": None,
+    "RENDEZVOUS_GOOGLE_AUTH_URL": "https://accounts.google.com/o/oauth2/v2/auth",
+    "RENDEZVOUS_GOOGLE_TOKEN_URL": "https://oauth2.googleapis.com/token",
+    "RENDEZVOUS_GOOGLE_API_BASE": "https://www.googleapis.com/calendar/v3",
+    "RENDEZVOUS_MICROSOFT_CLIENT_ID": None,
+    "RENDEZVOUS_MICROSOFT_CLIENT_SECRET": None,
+    "RENDEZVOUS_MICROSOFT_AUTHORITY": "https://login.microsoftonline.com/common/oauth2/v2.0",
+    "RENDEZVOUS_GRAPH_BASE": "https://graph.microsoft.com/v1.0",
 }
 
 _BOOLEAN = {"RENDEZVOUS_RATELIMIT_ENABLED", "RENDEZVOUS_CALENDAR_ALLOW_PRIVATE_HOSTS"}

@@ -55,7 +55,8 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
 
 
 class CalendarConnection(AccountOwned, Base):
-    """One login at one provider: a CalDAV account, an ICS feed, later an OAuth grant."""
+    """One login at one provider: a CalDAV account, an ICS feed, an OAuth grant (Google,
+    Microsoft: ``username`` is then the account's address)."""
 
     __tablename__ = "calendar_connections"
     __table_args__ = (
@@ -71,8 +72,10 @@ class CalendarConnection(AccountOwned, Base):
     #: the CalDAV server's or the feed's address: an ICS URL is often a secret of its own
     url: Mapped[str] = mapped_column(EncryptedText)
     username: Mapped[str | None] = mapped_column(String(254))
-    #: the CalDAV password (later: the OAuth tokens), encrypted at rest
+    #: the CalDAV password, or the OAuth grant (JSON), encrypted at rest
     secret: Mapped[str | None] = mapped_column(EncryptedText)
+    #: an OAuth grant's refresh is one process's until then (``calendars.oauth``)
+    token_lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: since when syncing fails: past the stale limit an ``error`` becomes ``disconnected``
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,9 +1,10 @@
 """What every calendar provider does for the sync, the commit-time check and write-back.
 
-CalDAV and ICS feeds now, Google and Microsoft 365 next: each implements
+CalDAV, ICS feeds, Google Calendar and Microsoft 365: each implements
 :class:`CalendarProvider`, and the rest of the feature (the busy cache, the worker, the
-dashboard) never knows which one it talks to. Events travel as iCalendar data, expanded
-locally by :mod:`server.calendars.expand`, whatever the provider.
+dashboard) never knows which one it talks to. Events travel as the provider stores them:
+iCalendar data (CalDAV, ICS), expanded locally by :mod:`server.calendars.expand`, or one
+event resource of a JSON API (Google, Graph), read by that provider's own C3 rules.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ __all__ = [
     "AuthFailed",
     "CalendarProvider",
     "Changes",
+    "EventData",
+    "SyncExpired",
     "ProviderError",
     "ProviderUnavailable",
     "RemoteCalendar",
@@ -32,6 +35,11 @@ class ProviderError(Exception):
 class AuthFailed(ProviderError):
     """The server refused the credentials (401/403): the connection becomes
     ``disconnected`` (C6)."""
+
+
+class SyncExpired(ProviderError):
+    """The provider no longer knows the sync token (Google and Graph answer 410): the next
+    listing must be a full one."""
 
 
 class ProviderUnavailable(ProviderError):
@@ -53,15 +61,22 @@ class RemoteCalendar:
     name: str
     time_zone: str | None
     writable: bool
+    #: the provider's own default calendar (Google ``primary``, Graph ``isDefaultCalendar``)
+    default: bool = False
+    #: the host's own calendar, not one subscribed to or shared with them: only those start
+    #: checking conflicts (SPEC §10)
+    owned: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class Resource:
-    """One stored object of a calendar (a CalDAV ``.ics`` resource; the whole ICS feed)."""
+    """One stored object of a calendar: a CalDAV ``.ics`` resource, the whole ICS feed, or
+    one event of a JSON API (``format``: ``"ical"``, ``"google"``, ``"graph"``)."""
 
     href: str
     etag: str | None
     data: bytes
+    format: str = "ical"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +91,24 @@ class Changes:
     #: what to send next time (a CalDAV sync token or ctag, a feed's ETag)
     sync_token: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EventData:
+    """The booking's event as every provider writes it: the iCalendar object (CalDAV) and
+    the same facts for a JSON API (Google, Graph)."""
+
+    uid: str
+    sequence: int
+    summary: str
+    description: str
+    location: str
+    start: datetime
+    end: datetime
+    #: the visitor (and other guests): (name, email)
+    attendees: tuple[tuple[str, str], ...]
+    booking_id: int
+    ics: bytes
 
 
 class CalendarProvider(Protocol):

@@ -8,6 +8,7 @@ database). ICS feeds now; CalDAV joins through the same cache.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from collections.abc import Iterable
@@ -18,9 +19,10 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from server.accounts.models import User
+from server.calendars import google
 from server.calendars.caldav import CalDavProvider
 from server.calendars.expand import (
     BusyEvent,
@@ -36,9 +38,13 @@ from server.calendars.fetch import (
     fetch_feed,
     limits_from_config,
 )
+from server.calendars.google import GoogleProvider
 from server.calendars.mail import send_disconnected_notice
 from server.calendars.models import Calendar, CalendarBusy, CalendarConnection
-from server.calendars.providers import AuthFailed, ProviderError, Resource
+from server.calendars.oauth import TokenKeeper, oauth_app
+from server.calendars.providers import AuthFailed, ProviderError, RemoteCalendar, Resource
+from server.calendars.rest import FixedToken, TokenSource
+from server.clock import utcnow
 from server.db import transaction, write_transaction
 from server.errors import NotFound, ValidationFailed
 from server.links.models import BookingLink
@@ -52,6 +58,7 @@ __all__ = [
     "cache_span",
     "connect_caldav",
     "connect_ics",
+    "connect_oauth",
     "disconnect",
     "disconnected_connections",
     "disconnected_host_ids",
@@ -137,10 +144,14 @@ def cache_span(session: Session, user: User, now: datetime) -> tuple[datetime, d
 
 
 def _options(user: User, calendar: Calendar, data_zone: str | None) -> BusyOptions:
+    own = {user.email.lower()}
+    connection = calendar.connection
+    if connection is not None and connection.username and "@" in connection.username:
+        own.add(connection.username.lower())  # the login's own address (SPEC §5 "Status")
     return BusyOptions(
         host_zone=user.timezone,
         calendar_zone=calendar.time_zone or data_zone,
-        own_addresses=frozenset({user.email.lower()}),
+        own_addresses=frozenset(own),
         tentative_busy=calendar.tentative_busy,
         ignore_all_day=calendar.ignore_all_day,
     )
@@ -161,6 +172,16 @@ def _rows(calendar: Calendar, events: list[BusyEvent], resource: str) -> list[Ca
         for event in events
         if not OWN_UID.match(event.uid)
     ]
+
+
+def _events_of(
+    resource: Resource, start: datetime, end: datetime, user: User, calendar: Calendar
+) -> list[BusyEvent]:
+    """The busy occurrences of one stored object, read the way its provider stores it."""
+    if resource.format == "google":
+        return google.busy_events_of(resource.data, start, end, _options(user, calendar, None))
+    options = _options(user, calendar, calendar_zone_of(resource.data))
+    return busy_events(resource.data, start, end, options)
 
 
 def _feed_name(body: bytes, url: str) -> str:
@@ -203,6 +224,26 @@ def _caldav(connection: CalendarConnection) -> CalDavProvider:
     )
 
 
+def _provider(
+    connection: CalendarConnection, token: TokenSource | None = None
+) -> CalDavProvider | GoogleProvider:
+    """The connection's provider; an OAuth one renews its token through the connection's
+    row (``token`` overrides: a grant just issued, not stored yet).
+
+    :raise ProviderError: the provider is no longer configured on this server.
+    """
+    if connection.provider == "caldav":
+        return _caldav(connection)
+    app = oauth_app(current_app.config, connection.provider)
+    if app is None:
+        raise ProviderError(f"{connection.provider.title()} calendars are not set up here.")
+    if token is None:
+        session = object_session(connection)
+        assert session is not None
+        token = TokenKeeper(session, connection, app, utcnow)
+    return GoogleProvider(app, token)
+
+
 def _fetch(
     connection: CalendarConnection,
     calendar: Calendar,
@@ -230,7 +271,7 @@ def _fetch(
             etag=feed.etag,
             last_modified=feed.last_modified,
         )
-    with _caldav(connection) as provider:
+    with _provider(connection) as provider:
         changes = provider.changes(
             calendar.remote_id, calendar.sync_token if covered else None, start, end
         )
@@ -264,12 +305,7 @@ def _write(
             calendar.busy_changed()  # an incremental sync that found nothing leaves it
         for resource in fetched.resources:
             try:
-                events = busy_events(
-                    resource.data,
-                    start,
-                    end,
-                    _options(user, calendar, calendar_zone_of(resource.data)),
-                )
+                events = _events_of(resource, start, end, user, calendar)
             except InvalidCalendar:
                 log.warning("calendar %s: %s is not iCalendar; skipped", calendar.id, resource.href)
                 continue
@@ -489,6 +525,89 @@ def connect_caldav(
             )
             _write(session, user, calendar, fetched, span, now)
     return connection
+
+
+def connect_oauth(
+    session: Session, user: User, provider: str, token: dict[str, Any], now: datetime
+) -> CalendarConnection:
+    """The host's Google or Microsoft account from a grant just issued (C1): its calendars
+    discovered (C2: the provider's default is ours too when the host has none; calendars
+    the host doesn't own start switched off), each synced once, committed.
+
+    Connecting the same account again is the reconnect of SPEC §10: the stored grant is
+    replaced, the connection is connected again and every calendar read in full.
+
+    :raise ValidationFailed: ``{"provider": [why]}``: not set up here, or the provider
+        refused or could not be reached with this grant.
+    """
+    connection = CalendarConnection(
+        account_id=user.account_id, user_id=user.id, provider=provider, url="", secret=""
+    )
+    span = _span(session, user, now)
+    fresh = FixedToken(str(token.get("access_token", "")))
+    try:
+        with _provider(connection, fresh) as remote_api:
+            address = remote_api.account_email()
+            remote = remote_api.discover()
+            listings = {
+                found.remote_id: remote_api.changes(found.remote_id, None, *span)
+                for found in remote
+            }
+    except ProviderError as exc:
+        raise _field("provider", str(exc)) from exc
+    existing = session.scalar(
+        select(CalendarConnection).where(
+            CalendarConnection.user_id == user.id,
+            CalendarConnection.provider == provider,
+            CalendarConnection.username == address,
+        )
+    )
+    with transaction(session):
+        if existing is not None:
+            connection = existing
+        else:
+            session.add(connection)
+        connection.username, connection.url = address, ""
+        connection.secret = json.dumps(token)
+        connection.status, connection.status_message = "connected", ""
+        connection.failing_since = connection.token_lease_until = None
+        _add_calendars(session, user, connection, remote)
+        session.flush()
+        for calendar in connection.calendars:
+            changes = listings.get(calendar.remote_id)
+            if changes is None:
+                continue  # no longer at the provider: left as it is, the host may remove it
+            fetched = _Fetched(
+                full=True,
+                resources=list(changes.changed),
+                removed=[],
+                sync_token=changes.sync_token,
+            )
+            _write(session, user, calendar, fetched, span, now)
+    return connection
+
+
+def _add_calendars(
+    session: Session, user: User, connection: CalendarConnection, remote: list[RemoteCalendar]
+) -> None:
+    """The calendars found that the connection doesn't have yet (C2)."""
+    known = {calendar.remote_id for calendar in connection.calendars}
+    has_default = _default_calendar(session, user) is not None
+    ordered = sorted(remote, key=lambda found: not found.default)  # the provider's first
+    for found in ordered:
+        if found.remote_id in known:
+            continue
+        calendar = Calendar(
+            user_id=user.id,
+            remote_id=found.remote_id,
+            name=(found.name or "Calendar")[:200],
+            time_zone=found.time_zone,
+            writable=found.writable,
+            check_conflicts=found.owned,
+            is_default=found.writable and found.default and not has_default,
+        )
+        has_default = has_default or calendar.is_default
+        connection.calendars.append(calendar)
 
 
 def _default_calendar(session: Session, user: User) -> Calendar | None:

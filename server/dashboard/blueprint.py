@@ -94,6 +94,18 @@ bp.add_url_rule(
 )
 bp.add_url_rule("/calendars/ics", "calendar_ics", calendars.subscribe_ics_feed, methods=POST)
 bp.add_url_rule(
+    "/calendars/connect/<any(google, microsoft):provider>",
+    "calendar_oauth_connect",
+    calendars.oauth_connect,
+    methods=GET,
+)
+bp.add_url_rule(
+    "/calendars/oauth/<any(google, microsoft):provider>/callback",
+    "calendar_oauth_callback",
+    calendars.oauth_callback,
+    methods=GET,
+)
+bp.add_url_rule(
     "/calendars/<int:connection_id>/refresh",
     "calendar_refresh",
     calendars.connection_refresh,

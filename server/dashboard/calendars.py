@@ -13,13 +13,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from server.calendars.models import Calendar, CalendarConnection
+from server.calendars.oauth import OAuthRefused, authorization, exchange, oauth_app, oauth_apps
 from server.calendars.services import (
     connect_caldav,
     connect_ics,
+    connect_oauth,
     reconnect_caldav,
     refresh_connection,
     remove_connection,
@@ -50,6 +52,8 @@ __all__ = [
     "connection_refresh",
     "connection_remove",
     "connection_reconnect",
+    "oauth_callback",
+    "oauth_connect",
     "subscribe_ics_feed",
 ]
 
@@ -126,6 +130,8 @@ def _page(
         "calendars.html",
         status=422 if errors else 200,
         rows=rows,
+        oauth_providers=list(oauth_apps(current_app.config)),
+        provider_labels=PROVIDER_LABELS,
         caldav=caldav,
         ics=ics,
         reconnect=reconnect,
@@ -190,6 +196,65 @@ def subscribe_ics_feed() -> ResponseReturnValue:
         f"Subscribed to “{connection_label(connection)}”: its events keep your links' times "
         "busy from now on."
     )
+    return _back(f"connection-{connection.id}")
+
+
+# -- Google and Microsoft: the OAuth flow (SPEC §10) -------------------------------------
+
+_OAUTH = "calendar_oauth"
+
+
+def _redirect_uri(provider: str) -> str:
+    """What the operator registers at the provider (SPEC §10)."""
+    base = current_app.config["RENDEZVOUS_BASE_URL"].rstrip("/")
+    return f"{base}/app/calendars/oauth/{provider}/callback"
+
+
+@login_required
+def oauth_connect(provider: str) -> ResponseReturnValue:
+    """Send the host to the provider's consent page (state and PKCE kept in the session);
+    a reconnect is the same flow."""
+    app = oauth_app(current_app.config, provider)
+    if app is None:
+        abort(404)
+    url, state, verifier = authorization(app, _redirect_uri(provider))
+    session[_OAUTH] = {"provider": provider, "state": state, "verifier": verifier}
+    return redirect(url)
+
+
+@login_required
+def oauth_callback(provider: str) -> ResponseReturnValue:
+    """Where the provider sends the host back: the grant stored, the calendars found and
+    synced, or why not."""
+    app = oauth_app(current_app.config, provider)
+    if app is None:
+        abort(404)
+    pending = session.pop(_OAUTH, None) or {}
+    if pending.get("provider") != provider or pending.get("state") != request.args.get("state"):
+        flash("That sign-in link is stale or was not started here. Try connecting again.", "error")
+        return _back()
+    if request.args.get("error"):
+        flash(f"{PROVIDER_LABELS[provider]} was not connected: access was not granted.", "error")
+        return _back()
+    callback = _redirect_uri(provider) + "?" + request.query_string.decode()
+    try:
+        token = exchange(app, _redirect_uri(provider), callback, pending["verifier"])
+    except OAuthRefused as exc:
+        flash(f"{PROVIDER_LABELS[provider]} was not connected: {exc}", "error")
+        return _back()
+    user = signed_in_user()
+    connection, errors = service_errors(
+        lambda: connect_oauth(get_session(), user, provider, token, utcnow())
+    )
+    if connection is None:
+        reasons = " ".join(m for messages in errors.values() for m in messages)
+        flash(f"{PROVIDER_LABELS[provider]} was not connected: {reasons}", "error")
+        return _back()
+    default = next((c.name for c in connection.calendars if c.is_default), None)
+    message = f"Connected {connection.username}: {_plural(len(connection.calendars), 'calendar')}."
+    if default:
+        message += f" Bookings are written to “{default}”, your default calendar."
+    flash(message)
     return _back(f"connection-{connection.id}")
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
+from tests.dashboard.conftest import dash, signed_in  # noqa: F401 - the dashboard's fixtures
 from tests.radicale import Radicale, running_radicale
 
 __all__ = ["Radicale", "lan_app", "radicale"]

@@ -1,0 +1,225 @@
+"""A host's Google Calendar, end to end through the Google stand-in (tests/standins/google.py):
+connected from /app/calendars through the consent page back to the callback, its events in
+the busy cache as C3 says, kept fresh with the sync token (a 410 re-syncs), the commit-time
+check, write-back, token refresh and C6 (SPEC §5, §10).
+
+Production code reaches the stand-in only through the RENDEZVOUS_GOOGLE_* settings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+from flask import Flask
+from sqlalchemy import select, text
+from sqlalchemy.orm import selectinload
+
+from server.calendars.models import CalendarBusy, CalendarConnection
+from server.calendars.services import sync_calendar
+from server.db import get_session
+from tests.conftest import NOW
+from tests.dashboard.conftest import Dashboard
+from tests.standins.base import ConsentForm
+from tests.standins.google import GoogleStandIn
+
+pytestmark = pytest.mark.db
+
+ALICE = "alice.google@example.com"
+#: Monday 15 March 2027, Paris time (UTC+1)
+DAY = "2027-03-15"
+
+
+def timed(summary: str, hour: int, minutes: int = 60, **fields) -> dict:
+    start = f"{DAY}T{hour:02d}:00:00+01:00"
+    end_hour, end_minute = divmod(hour * 60 + minutes, 60)
+    end = f"{DAY}T{end_hour:02d}:{end_minute:02d}:00+01:00"
+    return {"summary": summary, "start": {"dateTime": start}, "end": {"dateTime": end}, **fields}
+
+
+@pytest.fixture
+def google() -> Iterator[GoogleStandIn]:
+    callback = "http://rendezvous.test/app/calendars/oauth/google/callback"
+    with GoogleStandIn(redirect_uris=(callback,)) as server:
+        server.add_user(ALICE)
+        yield server
+
+
+@pytest.fixture
+def google_app(app: Flask, google: GoogleStandIn) -> Flask:
+    app.config.update(google.settings())
+    return app
+
+
+def consent(dash: Dashboard, provider: str = "google") -> str:
+    """From the dashboard's Connect button through the stand-in's consent page (Allow):
+    the callback URL the provider sends the browser back to."""
+    start = dash.get(f"/app/calendars/connect/{provider}")
+    assert start.status_code == 302, start.get_data(as_text=True)
+    with requests.Session() as browser:
+        page = browser.get(start.headers["Location"], timeout=10)
+        assert page.status_code == 200, page.text
+        form = ConsentForm()
+        form.feed(page.text)
+        name, value = form.buttons["Allow" if provider == "google" else "Accept"]
+        action = requests.compat.urljoin(page.url, form.action)
+        answer = browser.post(
+            action, data={**form.fields, name: value}, allow_redirects=False, timeout=10
+        )
+    assert answer.status_code in (302, 303), answer.text
+    return answer.headers["Location"]
+
+
+def connect(dash: Dashboard) -> str:
+    """Connect through the whole flow; the page the host lands on."""
+    back = urlsplit(consent(dash))
+    landed = dash.get(f"{back.path}?{back.query}")
+    assert landed.status_code == 302, landed.get_data(as_text=True)
+    return dash.get(landed.headers["Location"]).get_data(as_text=True)
+
+
+def connection(app: Flask) -> CalendarConnection:
+    """The host's one connection, with its calendars loaded."""
+    with app.app_context():
+        session = get_session()
+        found = session.scalars(
+            select(CalendarConnection).options(selectinload(CalendarConnection.calendars))
+        ).one()
+        session.expunge_all()
+        return found
+
+
+def offered(client, link, day: str = DAY) -> set[str]:
+    response = client.get(
+        f"/api/v1/public/links/{link['slug']}/slots",
+        query_string={"start": day, "end": day, "timezone": "Europe/Paris"},
+    )
+    assert response.status_code == 200, response.json
+    return {slot[11:16] for slot in response.json["slots"]}
+
+
+def sync(app: Flask, minutes: int) -> None:
+    with app.app_context():
+        session = get_session()
+        (found,) = session.scalars(select(CalendarConnection)).one().calendars
+        sync_calendar(session, found, NOW + timedelta(minutes=minutes))
+
+
+# -- connecting -------------------------------------------------------------------------------
+
+
+def test_connecting_lands_on_the_calendars_page_with_the_primary_as_default(
+    google_app, google, signed_in
+):
+    google.add_calendar(ALICE, "team@group.calendar.google.com", "Team", access_role="reader")
+    body = connect(signed_in)
+    assert f"Connected {ALICE}" in body
+    found = connection(google_app)
+    assert (found.provider, found.status, found.username) == ("google", "connected", ALICE)
+    calendars = {c.name: c for c in found.calendars}
+    primary, team = calendars[ALICE], calendars["Team"]
+    assert (primary.is_default, primary.writable, primary.check_conflicts) == (True, True, True)
+    assert (team.is_default, team.writable, team.check_conflicts) == (False, False, False)
+
+
+def test_a_provider_without_a_client_id_is_not_offered(app, signed_in):
+    assert "Connect Google Calendar" not in signed_in.get("/app/calendars").get_data(as_text=True)
+    assert signed_in.get("/app/calendars/connect/google").status_code == 404
+
+
+def test_the_consent_page_is_asked_with_pkce_and_a_state(google_app, google, signed_in):
+    location = signed_in.get("/app/calendars/connect/google").headers["Location"]
+    query = dict(parse_qsl(urlsplit(location).query))
+    assert query["code_challenge_method"] == "S256" and query["code_challenge"]
+    assert query["state"] and query["access_type"] == "offline"
+    assert query["redirect_uri"] == "http://rendezvous.test/app/calendars/oauth/google/callback"
+
+
+def test_a_callback_with_another_state_connects_nothing(google_app, google, signed_in):
+    back = urlsplit(consent(signed_in))
+    forged = re.sub(r"state=[^&]+", "state=forged", back.query)
+    landed = signed_in.get(f"{back.path}?{forged}")
+    assert landed.status_code == 302
+    with google_app.app_context():
+        assert get_session().scalars(select(CalendarConnection)).all() == []
+
+
+def test_no_token_is_stored_in_clear(google_app, google, signed_in):
+    connect(signed_in)
+    with google_app.app_context():
+        (secret,) = get_session().execute(text("SELECT secret FROM calendar_connections")).one()
+    assert google.issued_access_tokens
+    assert all(token not in secret for token in google.issued_access_tokens)
+    assert "refresh_token" not in secret
+
+
+# -- what blocks a time (C3), from the cache only ------------------------------------------------
+
+
+def test_busy_free_declined_and_all_day_events_block_as_c3_says(
+    google_app, google, signed_in, client, make_link
+):
+    link = make_link()
+    google.put_event(ALICE, ALICE, timed("Busy", 9))
+    google.put_event(ALICE, ALICE, timed("Free", 11, transparency="transparent"))
+    declined = [{"email": ALICE, "responseStatus": "declined"}, {"email": "bob@example.com"}]
+    google.put_event(ALICE, ALICE, timed("Declined", 13, attendees=declined))
+    google.put_event(ALICE, ALICE, timed("Maybe", 15, status="tentative"))
+    holiday = {"summary": "Holiday", "start": {"date": "2027-03-16"}, "end": {"date": "2027-03-17"}}
+    google.put_event(ALICE, ALICE, holiday)
+    connect(signed_in)
+
+    times = offered(client, link)
+    assert {"09:00", "09:30", "15:00", "15:30"} & times == set()
+    assert {"10:00", "11:00", "11:30", "13:00", "13:30", "16:00"} <= times
+    assert offered(client, link, "2027-03-16") == set()
+
+
+def test_serving_slots_asks_google_nothing(google_app, google, signed_in, client, make_link):
+    link = make_link()
+    google.put_event(ALICE, ALICE, timed("Busy", 9))
+    connect(signed_in)
+    google.forget_requests()
+    for _ in range(3):
+        assert "09:00" not in offered(client, link)
+    assert google.log == []
+
+
+# -- keeping the cache fresh ----------------------------------------------------------------
+
+
+def test_an_incremental_sync_sends_the_sync_token_and_catches_a_change(
+    google_app, google, signed_in, client, make_link
+):
+    link = make_link()
+    meeting = google.put_event(ALICE, ALICE, timed("Busy", 9))
+    connect(signed_in)
+    google.put_event(ALICE, ALICE, timed("Lunch", 12))
+    google.delete_event(ALICE, ALICE, meeting["id"])
+    google.forget_requests()
+    sync(google_app, 10)
+    (listing,) = google.requests_to("/events", "GET")
+    assert listing.query.get("syncToken") and "timeMin" not in listing.query
+    times = offered(client, link)
+    assert {"09:00", "09:30"} <= times and {"12:00", "12:30"} & times == set()
+
+
+def test_an_expired_sync_token_re_syncs_without_losing_or_doubling_busy_time(
+    google_app, google, signed_in
+):
+    google.put_event(ALICE, ALICE, timed("Busy", 9))
+    google.put_event(ALICE, ALICE, timed("Lunch", 12))
+    connect(signed_in)
+    google.expire_sync_tokens()
+    google.forget_requests()
+    sync(google_app, 10)
+    answers = [r.query for r in google.requests_to("/events", "GET")]
+    assert answers[0].get("syncToken") and "timeMin" in answers[-1]  # the 410, then in full
+    with google_app.app_context():
+        rows = get_session().scalars(select(CalendarBusy).order_by(CalendarBusy.start_at)).all()
+        assert [r.summary for r in rows] == ["Busy", "Lunch"]
+    assert connection(google_app).status == "connected"
