@@ -328,7 +328,8 @@ def reschedule(
     booking_id = booking.id
     start = start.astimezone(UTC)
     asked = busy_window(rules_for(booking.link, booking.duration_minutes), start, start)
-    live = live_busy(session, _pool(session, booking.link), *asked, clock())
+    own = (booking.start_at, booking.end_at)  # its event is still in the calendar
+    live = live_busy(session, _pool(session, booking.link), *asked, clock(), own=own)
     try:
         with write_transaction(session):
             booking = session.get(Booking, booking_id, populate_existing=True) or _gone()

@@ -55,12 +55,14 @@ __all__ = [
     "SyncOutcome",
     "OWN_UID",
     "bookable_host_ids",
+    "busy_options",
     "cache_span",
     "connect_caldav",
     "connect_ics",
     "connect_oauth",
     "disconnect",
     "disconnected_connections",
+    "oauth_provider",
     "disconnected_host_ids",
     "due_calendars",
     "get_user_connection",
@@ -143,7 +145,9 @@ def cache_span(session: Session, user: User, now: datetime) -> tuple[datetime, d
     return now - LOOK_BACK, end
 
 
-def _options(user: User, calendar: Calendar, data_zone: str | None) -> BusyOptions:
+def busy_options(user: User, calendar: Calendar, data_zone: str | None = None) -> BusyOptions:
+    """How ``calendar``'s events are read for ``user`` (C3); ``data_zone``: the data's own
+    ``X-WR-TIMEZONE``, used when the calendar has no zone of its own."""
     own = {user.email.lower()}
     connection = calendar.connection
     if connection is not None and connection.username and "@" in connection.username:
@@ -179,8 +183,8 @@ def _events_of(
 ) -> list[BusyEvent]:
     """The busy occurrences of one stored object, read the way its provider stores it."""
     if resource.format == "google":
-        return google.busy_events_of(resource.data, start, end, _options(user, calendar, None))
-    options = _options(user, calendar, calendar_zone_of(resource.data))
+        return google.busy_events_of(resource.data, start, end, busy_options(user, calendar, None))
+    options = busy_options(user, calendar, calendar_zone_of(resource.data))
     return busy_events(resource.data, start, end, options)
 
 
@@ -222,6 +226,16 @@ def _caldav(connection: CalendarConnection) -> CalDavProvider:
         limits=limits,
         timeout=CALDAV_SYNC_TIMEOUT,
     )
+
+
+def oauth_provider(connection: CalendarConnection) -> GoogleProvider:
+    """A Google or Microsoft connection's provider, renewing its token through the row.
+
+    :raise ProviderError: the provider is no longer configured on this server.
+    """
+    provider = _provider(connection)
+    assert not isinstance(provider, CalDavProvider)
+    return provider
 
 
 def _provider(

@@ -41,8 +41,8 @@ from server.bookings.notices import meeting_facts
 from server.calendars.caldav import CalDavProvider
 from server.calendars.fetch import FetchError, limits_from_config
 from server.calendars.models import Calendar, CalendarConnection, CalendarJob
-from server.calendars.providers import AuthFailed, ProviderError, ProviderUnavailable
-from server.calendars.services import disconnect
+from server.calendars.providers import AuthFailed, EventData, ProviderError, ProviderUnavailable
+from server.calendars.services import disconnect, oauth_provider
 from server.db import write_transaction
 from server.notifications import messages
 from server.notifications.facts import Meeting
@@ -217,7 +217,10 @@ class _Claimed:
     secret: str
     remote_id: str
     uid: str
-    ics: bytes | None
+    #: the event to write (a ``put``)
+    event: EventData | None
+    #: where the provider keeps the event already, when a put told us (Google, Graph ids)
+    href: str | None
 
 
 def _description(meeting: Meeting) -> str:
@@ -226,16 +229,25 @@ def _description(meeting: Meeting) -> str:
     return "\n\n".join(part for part in ("\n".join(lines), meeting.booking_url) if part)
 
 
-def _event_ics(session: Session, booking: Booking, settings: MailSettings, now: datetime) -> bytes:
+def _event(session: Session, booking: Booking, settings: MailSettings, now: datetime) -> EventData:
     """The booking as the host's calendar holds it: the emailed event (UID, SEQUENCE,
     organiser, the visitor as attendee), titled as the host's emails title it."""
     meeting = meeting_facts(session, booking, settings)
-    return calendar_object(
-        meeting,
-        summary=messages.host_subject(meeting),
-        description=_description(meeting),
-        stamp=now,
-    ).encode()
+    summary, description = messages.host_subject(meeting), _description(meeting)
+    ics = calendar_object(meeting, summary=summary, description=description, stamp=now)
+    location = meeting.video_link or meeting.location or ""
+    return EventData(
+        uid=meeting.uid,
+        sequence=meeting.sequence,
+        summary=summary,
+        description=description,
+        location=location,
+        start=meeting.start,
+        end=meeting.end,
+        attendees=((meeting.visitor.name, meeting.visitor.email),),
+        booking_id=booking.id,
+        ics=ics.encode(),
+    )
 
 
 def _claim(session: Session, now: datetime, settings: MailSettings, limit: int) -> list[_Claimed]:
@@ -265,10 +277,10 @@ def _claim(session: Session, now: datetime, settings: MailSettings, limit: int) 
                 continue
             job.attempts += 1
             job.next_attempt_at = now + LEASE
-            ics = None
+            event = None
             if job.action == "put":
                 job.event_may_exist = True  # from now on a cancel must delete
-                ics = _event_ics(session, booking, settings, now)
+                event = _event(session, booking, settings, now)
             connection = calendar.connection
             claimed.append(
                 _Claimed(
@@ -283,28 +295,38 @@ def _claim(session: Session, now: datetime, settings: MailSettings, limit: int) 
                     secret=connection.secret or "",
                     remote_id=calendar.remote_id,
                     uid=booking_uid(booking.id, settings.domain),
-                    ics=ics,
+                    event=event,
+                    href=job.href,
                 )
             )
     return claimed
 
 
-def _perform(job: _Claimed) -> str | None:
-    """The provider call, outside any unit of work; a PUT returns the event's href.
+def _perform(session: Session, job: _Claimed) -> tuple[str | None, str | None]:
+    """The provider call, outside any unit of work: a put returns where the event is
+    (CalDAV href or provider id) and the provider's link to it (Google, Graph).
 
-    :raise ProviderError, FetchError: as :class:`CalDavProvider` raises them.
+    :raise ProviderError, FetchError: as the providers raise them.
     """
-    if job.provider != "caldav":
-        raise ProviderError("Rendezvous can't write to this kind of calendar.")
-    limits = limits_from_config(current_app.config)
-    with CalDavProvider(
-        job.url, job.username, job.secret, limits=limits, timeout=TIMEOUT
-    ) as provider:
+    if job.provider == "caldav":
+        limits = limits_from_config(current_app.config)
+        with CalDavProvider(
+            job.url, job.username, job.secret, limits=limits, timeout=TIMEOUT
+        ) as provider:
+            if job.action == "put":
+                assert job.event is not None
+                return provider.put_event(job.remote_id, job.uid, job.event.ics), None
+            provider.delete_event(job.remote_id, job.uid)
+            return None, None
+    connection = session.get(CalendarConnection, job.connection_id)
+    if connection is None:
+        raise ProviderError("The calendar is no longer connected.")
+    with oauth_provider(connection) as provider:
         if job.action == "put":
-            assert job.ics is not None
-            return provider.put_event(job.remote_id, job.uid, job.ics)
-        provider.delete_event(job.remote_id, job.uid)
-        return None
+            assert job.event is not None
+            return provider.put_event(job.remote_id, job.event, job.href)
+        provider.delete_event(job.remote_id, job.uid, job.href)
+        return None, None
 
 
 def _record(
@@ -341,10 +363,10 @@ def _record(
     return bool(recorded)
 
 
-def _outcome(job: _Claimed, href: str | None) -> dict[str, Any]:
+def _outcome(job: _Claimed, href: str | None, url: str | None) -> dict[str, Any]:
     done: dict[str, Any] = {"status": "done", "next_attempt_at": None, "last_error": None}
     if job.action == "put":
-        return {**done, "href": href, "event_may_exist": True}
+        return {**done, "href": href, "url": url, "event_may_exist": True}
     return {**done, "href": None, "url": None, "event_may_exist": False}
 
 
@@ -384,7 +406,7 @@ def run_calendar_jobs(
         claimed = _claim(session, now, settings, batch_size)
         for job in claimed:
             try:
-                href = _perform(job)
+                href, url = _perform(session, job)
             except Exception as exc:  # a bug or bad data counts as an attempt, never loops
                 if not isinstance(exc, ProviderError | FetchError):
                     log.exception("calendar job %d failed", job.id)
@@ -393,7 +415,7 @@ def run_calendar_jobs(
                 refused = exc if isinstance(exc, AuthFailed) else None
                 _record(session, job, now, refused=refused, **_failure(job, exc, now))
                 continue
-            _record(session, job, now, **_outcome(job, href))
+            _record(session, job, now, **_outcome(job, href, url))
         tried += len(claimed)
         if len(claimed) < batch_size:
             return tried

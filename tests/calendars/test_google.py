@@ -9,8 +9,9 @@ Production code reaches the stand-in only through the RENDEZVOUS_GOOGLE_* settin
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -19,11 +20,16 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
+from server import clock
 from server.calendars.models import CalendarBusy, CalendarConnection
 from server.calendars.services import sync_calendar
 from server.db import get_session
+from tests.api.test_public_bookings import book
+from tests.calendars.test_request_mode import outbox
+from tests.calendars.test_writeback import DOMAIN, booked, calendar_event, cancel, reschedule, run
 from tests.conftest import NOW
 from tests.dashboard.conftest import Dashboard
+from tests.servers import BIN, ROOT, server_env
 from tests.standins.base import ConsentForm
 from tests.standins.google import GoogleStandIn
 
@@ -223,3 +229,132 @@ def test_an_expired_sync_token_re_syncs_without_losing_or_doubling_busy_time(
         rows = get_session().scalars(select(CalendarBusy).order_by(CalendarBusy.start_at)).all()
         assert [r.summary for r in rows] == ["Busy", "Lunch"]
     assert connection(google_app).status == "connected"
+
+
+# -- the commit-time check, write-back ----------------------------------------------------------
+
+
+def test_an_event_added_after_the_last_sync_is_caught_at_commit_by_free_busy(
+    google_app, google, signed_in, client, make_link
+):
+    link = make_link()
+    connect(signed_in)
+    google.put_event(ALICE, ALICE, timed("Call", 10))
+    refused = book(client, link, f"{DAY}T10:30:00+01:00")
+    assert refused.status_code == 409
+    assert refused.json["error"]["code"] == "slot_unavailable"
+    (asked,) = google.requests_to("/freeBusy", "POST")
+    assert asked.json["items"] == [{"id": ALICE}]
+    assert book(client, link, f"{DAY}T11:00:00+01:00").status_code == 201
+
+
+def test_a_booking_is_written_with_its_uid_and_without_googles_own_invitations(
+    google_app, google, signed_in, client, make_link, host
+):
+    link = make_link()
+    connect(signed_in)
+    booking_id, _, _ = booked(client, link)
+    assert run(google_app) == 1
+    (event,) = google.events(ALICE, ALICE)
+    assert event["iCalUID"] == f"booking-{booking_id}@{DOMAIN}"
+    assert [a["email"] for a in event["attendees"]] == ["ada@example.com"]
+    assert event["extendedProperties"]["private"]["rendezvousBooking"] == str(booking_id)
+    (insert,) = google.requests_to(f"/calendars/{ALICE}/events", "POST")
+    assert insert.query["sendUpdates"] == "none"
+    shown = calendar_event(client, host, booking_id)
+    assert shown["status"] == "written" and shown["url"] == event["htmlLink"]
+
+
+def test_a_reschedule_moves_the_event_and_a_cancel_deletes_it(
+    google_app, google, signed_in, client, make_link
+):
+    link = make_link()
+    connect(signed_in)
+    booking_id, token, offered = booked(client, link)
+    run(google_app)
+    reschedule(client, token, offered[4])
+    run(google_app)
+    (moved,) = google.events(ALICE, ALICE)
+    assert datetime.fromisoformat(moved["start"]["dateTime"]) == datetime.fromisoformat(offered[4])
+    (patch,) = google.requests_to("/events/", "PATCH")
+    assert patch.query["sendUpdates"] == "none"
+    cancel(client, token)
+    run(google_app)
+    assert google.events(ALICE, ALICE) == []
+    (delete,) = google.requests_to("/events/", "DELETE")
+    assert delete.query["sendUpdates"] == "none"
+
+
+def test_a_reschedule_onto_its_own_time_is_not_refused_by_its_own_event(
+    google_app, google, signed_in, client, make_link
+):
+    """Free/busy can't say whose a busy span is: the moved booking's own one is left out."""
+    link = make_link(durations=[60], slot_interval_minutes=30)
+    connect(signed_in)
+    booking_id, token, offered = booked(client, link)
+    run(google_app)
+    assert google.events(ALICE, ALICE)  # its event is in the calendar, and busy there
+    start, end = (datetime.fromisoformat(t) for t in (offered[0], offered[2]))
+    assert end - start == timedelta(hours=1)
+    reschedule(client, token, offered[1])  # 30 minutes later: overlaps its own old time
+    assert google.requests_to("/freeBusy", "POST")
+
+
+# -- the grant: refresh, revocation -----------------------------------------------------------
+
+
+def test_an_expired_access_token_is_refreshed_stored_and_used_by_the_next_worker_process(
+    google_app, google, signed_in, db_url, tmp_path
+):
+    connect(signed_in)
+    first = google.issued_access_tokens[-1]
+    google.expire_access_tokens()
+    sync(google_app, 10)
+    assert google.refresh_count == 1
+    renewed = google.issued_access_tokens[-1]
+    assert renewed != first
+    google.forget_requests()
+
+    clock.set_now(NOW + timedelta(minutes=30))  # the calendar is due again
+    env = server_env(db_url, tmp_path / "instance", "http://rendezvous.test")  # its secret key
+    env.update(google.settings())
+    done = subprocess.run(
+        [str(BIN / "rendezvous"), "worker", "--once"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 calendar(s) synced" in done.stdout
+    assert google.refresh_count == 1  # no second refresh: the stored token was the new one
+    used = {r.headers.get("Authorization") for r in google.requests_to("/calendar/v3/")}
+    assert used == {f"Bearer {renewed}"}
+
+
+def test_a_revoked_grant_disconnects_takes_requests_and_tells_the_host(
+    google_app, google, signed_in, client, make_link, host
+):
+    link = make_link()
+    connect(signed_in)
+    google.revoke_grants(ALICE)
+    sync(google_app, 10)
+    found = connection(google_app)
+    assert found.status == "disconnected" and found.status_message
+    assert client.get(f"/api/v1/public/links/{link['slug']}").json["mode"] == "request"
+    assert [m.recipient for m in outbox(google_app, "calendar_disconnected")] == [host.email]
+
+
+def test_reconnecting_through_the_same_flow_replaces_the_grant(
+    google_app, google, signed_in, client, make_link
+):
+    link = make_link()
+    connect(signed_in)
+    google.revoke_grants(ALICE)
+    sync(google_app, 10)
+    body = connect(signed_in)
+    assert f"Connected {ALICE}" in body
+    found = connection(google_app)
+    assert (found.status, found.status_message) == ("connected", "")
+    assert client.get(f"/api/v1/public/links/{link['slug']}").json["mode"] == "book"

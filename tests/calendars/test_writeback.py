@@ -427,9 +427,8 @@ def test_a_worker_that_wrote_an_older_revision_leaves_the_newer_one_due(
         (claimed,) = writeback._claim(session, AT, current_settings(), 10)
         reschedule(client, token, offered[5])  # meanwhile
         queue(lan_app, booking_id, "put")
-        assert not writeback._record(
-            session, claimed, AT, **writeback._outcome(claimed, writeback._perform(claimed))
-        )
+        where = writeback._perform(session, claimed)
+        assert not writeback._record(session, claimed, AT, **writeback._outcome(claimed, *where))
     (job,) = jobs(lan_app, booking_id)
     assert (job.status, job.next_attempt_at) == ("pending", AT)
 
