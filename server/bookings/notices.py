@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from server.accounts.models import User
 from server.bookings.forms import IDENTITY_KEYS
 from server.bookings.models import Booking, BookingChange
+from server.calendars.services import calendar_invites_attendees
 from server.links.models import BookingLink
 from server.notifications import calendar_links, messages
 from server.notifications.facts import Change, Meeting, Person
@@ -138,6 +139,7 @@ def meeting_facts(
         round_robin=link.type == "round_robin",
         reminder_includes_description=bool((link.reminders or {}).get("include_description")),
         change=change_facts(change) if change is not None else None,
+        calendar_invites_visitor=calendar_invites_attendees(session, booking.host_id),
     )
 
 

@@ -25,6 +25,7 @@ from server.calendars.caldav import CalDavProvider
 from server.calendars.expand import BusyOptions, InvalidCalendar, busy_events
 from server.calendars.fetch import FeedAuthFailed, FetchError, fetch_feed, limits_from_config
 from server.calendars.google import GoogleProvider
+from server.calendars.microsoft import MicrosoftProvider
 from server.calendars.models import Calendar, CalendarConnection
 from server.calendars.oauth import TokenKeeper, oauth_app
 from server.calendars.providers import AuthFailed, ProviderError
@@ -168,9 +169,20 @@ def _asks(
             except ProviderError:
                 access = ""  # the provider is down: the call fails the same way below
 
-            def call(app=app, access=access, remote_id=remote_id):
-                with GoogleProvider(app, FixedToken(access), timeout=CHECK_TIMEOUT) as provider:
-                    return _without(provider.busy(remote_id, start, end), own)
+            if connection.provider == "microsoft":
+
+                def call(app=app, access=access, remote_id=remote_id, options=options):
+                    token = FixedToken(access)
+                    with MicrosoftProvider(app, token, timeout=CHECK_TIMEOUT) as provider:
+                        events = provider.busy_events(remote_id, start, end, options)
+                    return [(e.start, e.end, e.summary) for e in events if not OWN_UID.match(e.uid)]
+
+            else:
+
+                def call(app=app, access=access, remote_id=remote_id):
+                    token = FixedToken(access)
+                    with GoogleProvider(app, token, timeout=CHECK_TIMEOUT) as provider:
+                        return _without(provider.busy(remote_id, start, end), own)
 
         asks.append(_Ask(calendar.user_id, calendar.name, fresh, call))
     return asks

@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, object_session
 
 from server.accounts.models import User
-from server.calendars import google
+from server.calendars import google, microsoft
 from server.calendars.caldav import CalDavProvider
 from server.calendars.expand import (
     BusyEvent,
@@ -40,6 +40,7 @@ from server.calendars.fetch import (
 )
 from server.calendars.google import GoogleProvider
 from server.calendars.mail import send_disconnected_notice
+from server.calendars.microsoft import MicrosoftProvider
 from server.calendars.models import Calendar, CalendarBusy, CalendarConnection
 from server.calendars.oauth import TokenKeeper, oauth_app
 from server.calendars.providers import AuthFailed, ProviderError, RemoteCalendar, Resource
@@ -56,6 +57,7 @@ __all__ = [
     "OWN_UID",
     "bookable_host_ids",
     "busy_options",
+    "calendar_invites_attendees",
     "cache_span",
     "connect_caldav",
     "connect_ics",
@@ -183,7 +185,9 @@ def _events_of(
 ) -> list[BusyEvent]:
     """The busy occurrences of one stored object, read the way its provider stores it."""
     if resource.format == "google":
-        return google.busy_events_of(resource.data, start, end, busy_options(user, calendar, None))
+        return google.busy_events_of(resource.data, start, end, busy_options(user, calendar))
+    if resource.format == "graph":
+        return microsoft.busy_events_of(resource.data, start, end, busy_options(user, calendar))
     options = busy_options(user, calendar, calendar_zone_of(resource.data))
     return busy_events(resource.data, start, end, options)
 
@@ -228,7 +232,7 @@ def _caldav(connection: CalendarConnection) -> CalDavProvider:
     )
 
 
-def oauth_provider(connection: CalendarConnection) -> GoogleProvider:
+def oauth_provider(connection: CalendarConnection) -> GoogleProvider | MicrosoftProvider:
     """A Google or Microsoft connection's provider, renewing its token through the row.
 
     :raise ProviderError: the provider is no longer configured on this server.
@@ -240,7 +244,7 @@ def oauth_provider(connection: CalendarConnection) -> GoogleProvider:
 
 def _provider(
     connection: CalendarConnection, token: TokenSource | None = None
-) -> CalDavProvider | GoogleProvider:
+) -> CalDavProvider | GoogleProvider | MicrosoftProvider:
     """The connection's provider; an OAuth one renews its token through the connection's
     row (``token`` overrides: a grant just issued, not stored yet).
 
@@ -255,6 +259,8 @@ def _provider(
         session = object_session(connection)
         assert session is not None
         token = TokenKeeper(session, connection, app, utcnow)
+    if connection.provider == "microsoft":
+        return MicrosoftProvider(app, token)
     return GoogleProvider(app, token)
 
 
@@ -784,6 +790,22 @@ def disconnected_host_ids(session: Session, host_ids: Iterable[int]) -> set[int]
             .distinct()
         )
     )
+
+
+def calendar_invites_attendees(session: Session, user_id: int) -> bool:
+    """Whether the calendar the user's bookings are written to mails the attendees itself
+    (Microsoft 365 does, Google is told not to, CalDAV servers don't): then our own email is
+    the visitor's confirmation without a second invitation (SPEC §10)."""
+    provider = session.scalar(
+        select(CalendarConnection.provider)
+        .join(Calendar, Calendar.connection_id == CalendarConnection.id)
+        .where(
+            Calendar.user_id == user_id,
+            Calendar.is_default.is_(True),
+            CalendarConnection.status != "disconnected",
+        )
+    )
+    return provider == "microsoft"
 
 
 def bookable_host_ids(session: Session, link: BookingLink) -> list[int]:

@@ -72,6 +72,10 @@ class Meeting:
     reminder_includes_description: bool = False
     #: the cancel or reschedule this message is about, when it is about one
     change: Change | None = None
+    #: the organiser's calendar (Microsoft 365) mails the visitor the invitation, its
+    #: updates and its cancellation itself: our emails to the visitor carry no .ics then,
+    #: so the visitor gets one invitation (SPEC §10)
+    calendar_invites_visitor: bool = False
 
     @property
     def duration_minutes(self) -> int:

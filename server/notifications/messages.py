@@ -183,9 +183,14 @@ def _booking_email(
     **extra: Any,
 ) -> Email:
     for_host = _for_host(meeting, recipient)
-    text, html = _render(template, _context(meeting, recipient, subject, **extra))
+    if meeting.calendar_invites_visitor and not for_host:
+        method = None  # the host's calendar sends the visitor's invitation itself
+    attached = method is not None and stamp is not None
+    context = _context(meeting, recipient, subject, attached=attached, **extra)
+    text, html = _render(template, context)
     ics = None
-    if method is not None and stamp is not None:
+    if attached:
+        assert method is not None and stamp is not None
         ics = _calendar(meeting, method, for_host=for_host, stamp=stamp)
     return Email(
         kind=kind,

@@ -15,22 +15,18 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import requests
 from flask import Flask
 from sqlalchemy import select, text
-from sqlalchemy.orm import selectinload
 
 from server import clock
 from server.calendars.models import CalendarBusy, CalendarConnection
-from server.calendars.services import sync_calendar
 from server.db import get_session
 from tests.api.test_public_bookings import book
+from tests.calendars.oauth_flow import connect, connection, consent, offered, sync
 from tests.calendars.test_request_mode import outbox
 from tests.calendars.test_writeback import DOMAIN, booked, calendar_event, cancel, reschedule, run
 from tests.conftest import NOW
-from tests.dashboard.conftest import Dashboard
 from tests.servers import BIN, ROOT, server_env
-from tests.standins.base import ConsentForm
 from tests.standins.google import GoogleStandIn
 
 pytestmark = pytest.mark.db
@@ -59,60 +55,6 @@ def google() -> Iterator[GoogleStandIn]:
 def google_app(app: Flask, google: GoogleStandIn) -> Flask:
     app.config.update(google.settings())
     return app
-
-
-def consent(dash: Dashboard, provider: str = "google") -> str:
-    """From the dashboard's Connect button through the stand-in's consent page (Allow):
-    the callback URL the provider sends the browser back to."""
-    start = dash.get(f"/app/calendars/connect/{provider}")
-    assert start.status_code == 302, start.get_data(as_text=True)
-    with requests.Session() as browser:
-        page = browser.get(start.headers["Location"], timeout=10)
-        assert page.status_code == 200, page.text
-        form = ConsentForm()
-        form.feed(page.text)
-        name, value = form.buttons["Allow" if provider == "google" else "Accept"]
-        action = requests.compat.urljoin(page.url, form.action)
-        answer = browser.post(
-            action, data={**form.fields, name: value}, allow_redirects=False, timeout=10
-        )
-    assert answer.status_code in (302, 303), answer.text
-    return answer.headers["Location"]
-
-
-def connect(dash: Dashboard) -> str:
-    """Connect through the whole flow; the page the host lands on."""
-    back = urlsplit(consent(dash))
-    landed = dash.get(f"{back.path}?{back.query}")
-    assert landed.status_code == 302, landed.get_data(as_text=True)
-    return dash.get(landed.headers["Location"]).get_data(as_text=True)
-
-
-def connection(app: Flask) -> CalendarConnection:
-    """The host's one connection, with its calendars loaded."""
-    with app.app_context():
-        session = get_session()
-        found = session.scalars(
-            select(CalendarConnection).options(selectinload(CalendarConnection.calendars))
-        ).one()
-        session.expunge_all()
-        return found
-
-
-def offered(client, link, day: str = DAY) -> set[str]:
-    response = client.get(
-        f"/api/v1/public/links/{link['slug']}/slots",
-        query_string={"start": day, "end": day, "timezone": "Europe/Paris"},
-    )
-    assert response.status_code == 200, response.json
-    return {slot[11:16] for slot in response.json["slots"]}
-
-
-def sync(app: Flask, minutes: int) -> None:
-    with app.app_context():
-        session = get_session()
-        (found,) = session.scalars(select(CalendarConnection)).one().calendars
-        sync_calendar(session, found, NOW + timedelta(minutes=minutes))
 
 
 # -- connecting -------------------------------------------------------------------------------
@@ -179,7 +121,7 @@ def test_busy_free_declined_and_all_day_events_block_as_c3_says(
     google.put_event(ALICE, ALICE, holiday)
     connect(signed_in)
 
-    times = offered(client, link)
+    times = offered(client, link, DAY)
     assert {"09:00", "09:30", "15:00", "15:30"} & times == set()
     assert {"10:00", "11:00", "11:30", "13:00", "13:30", "16:00"} <= times
     assert offered(client, link, "2027-03-16") == set()
@@ -191,7 +133,7 @@ def test_serving_slots_asks_google_nothing(google_app, google, signed_in, client
     connect(signed_in)
     google.forget_requests()
     for _ in range(3):
-        assert "09:00" not in offered(client, link)
+        assert "09:00" not in offered(client, link, DAY)
     assert google.log == []
 
 
@@ -210,7 +152,7 @@ def test_an_incremental_sync_sends_the_sync_token_and_catches_a_change(
     sync(google_app, 10)
     (listing,) = google.requests_to("/events", "GET")
     assert listing.query.get("syncToken") and "timeMin" not in listing.query
-    times = offered(client, link)
+    times = offered(client, link, DAY)
     assert {"09:00", "09:30"} <= times and {"12:00", "12:30"} & times == set()
 
 
