@@ -22,7 +22,8 @@ __all__ = [
 
 #: what a host can connect through this API today; Google and Microsoft 365 come in part 2
 CONNECTABLE = ("caldav", "ics")
-_LATER = {"google": "Google Calendar", "microsoft": "Microsoft 365"}
+#: OAuth providers: connected by signing in at the provider, in the dashboard (SPEC §10)
+_SIGN_IN = {"google": "Google Calendar", "microsoft": "Microsoft 365"}
 MAX_URL = 2000
 MAX_USERNAME = 254
 MAX_PASSWORD = 1000
@@ -89,10 +90,10 @@ class ConnectCalendarSchema(Schema):
         provider = data.get("provider")
         if provider is None:
             return  # missing or not a string: its field said so
-        if provider in _LATER:
+        if provider in _SIGN_IN:
             raise ValidationError(
-                f"Connecting {_LATER[provider]} is not available yet (it comes in a later "
-                "release); connect it through CalDAV or its ICS feed for now.",
+                f"{_SIGN_IN[provider]} is connected by signing in to it: open /app/calendars "
+                f"and choose Connect {_SIGN_IN[provider]}.",
                 "provider",
             )
         if provider not in CONNECTABLE:

@@ -137,7 +137,9 @@ def test_a_page_that_is_not_a_calendar_is_422_under_the_url(lan_app, client, hos
 
 
 @pytest.mark.parametrize("provider", ["google", "microsoft"])
-def test_google_and_microsoft_are_not_available_yet(client, host, provider):
+def test_google_and_microsoft_are_connected_by_signing_in_from_the_dashboard(
+    client, host, provider
+):
     response = client.post(
         "/api/v1/calendars",
         json={"provider": provider, "url": "https://example.com/"},
@@ -145,7 +147,7 @@ def test_google_and_microsoft_are_not_available_yet(client, host, provider):
     )
     assert response.status_code == 422
     (message,) = response.json["error"]["fields"]["provider"]
-    assert "not available yet" in message
+    assert "/app/calendars" in message and "signing in" in message
 
 
 @pytest.mark.parametrize(
