@@ -2,7 +2,13 @@
 
 from server.accounts.models import Account, ApiToken, Invitation, User
 from server.bookings.models import Booking, BookingChange, BookingHost
-from server.calendars.models import Calendar, CalendarBusy, CalendarConnection, CalendarJob
+from server.calendars.models import (
+    Calendar,
+    CalendarBusy,
+    CalendarConnection,
+    CalendarJob,
+    CalendarMeeting,
+)
 from server.contacts.models import Contact
 from server.db import Base
 from server.domains.models import CustomDomain
@@ -24,6 +30,7 @@ __all__ = [
     "CalendarBusy",
     "CalendarConnection",
     "CalendarJob",
+    "CalendarMeeting",
     "Contact",
     "CustomDomain",
     "Invitation",

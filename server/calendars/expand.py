@@ -36,6 +36,7 @@ __all__ = [
     "InvalidCalendar",
     "busy_events",
     "calendar_zone_of",
+    "meetings_in",
     "parse_calendars",
 ]
 
@@ -66,6 +67,9 @@ class BusyEvent:
     all_day: bool
     #: which occurrence of a recurring event this is (its RECURRENCE-ID in UTC), else None
     recurrence_id: datetime | None = None
+    #: everyone on the event (attendees and organiser), lower-case addresses: C5 finds the
+    #: account's contacts among them
+    participants: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +184,34 @@ def busy_events(
                 if event is not None and event.start < end and start < event.end:
                     found.append(event)
     found.sort(key=lambda e: (e.start, e.end, e.uid))
+    return found
+
+
+def meetings_in(
+    calendars: Iterable[bytes | str | Calendar] | bytes | str | Calendar,
+    start: datetime,
+    end: datetime,
+    options: BusyOptions,
+) -> list[BusyEvent]:
+    """Every occurrence overlapping ``[start, end)`` that is not cancelled, busy or free
+    (C5 logs meetings, not busy time), with its participants."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    if isinstance(calendars, bytes | str | Calendar):
+        calendars = [calendars]
+    found: list[BusyEvent] = []
+    host_zone = _zone(options.host_zone)
+    for data in calendars:
+        for calendar in parse_calendars(data):
+            declared = _declared_zone(calendar)
+            day_zone = _zone(declared or options.calendar_zone or options.host_zone)
+            floating_zone = _zone(declared) if declared else host_zone
+            for occurrence in _occurrences(calendar, declared, floating_zone, start, end):
+                component = occurrence.component
+                if str(component.get("STATUS", "")).upper() == "CANCELLED":
+                    continue
+                event = _event(occurrence, host_zone, day_zone)
+                if event is not None and event.start < end and start < event.end:
+                    found.append(event)
     return found
 
 
@@ -322,10 +354,16 @@ def _busy_event(
     tentative = status == "TENTATIVE" or ("TENTATIVE" in answers and "ACCEPTED" not in answers)
     if tentative and not options.tentative_busy:
         return None
+    if not isinstance(component["DTSTART"].dt, datetime) and options.ignore_all_day:
+        return None
+    return _event(occurrence, host_zone, day_zone)
+
+
+def _event(occurrence: _Occurrence, host_zone: tzinfo, day_zone: tzinfo) -> BusyEvent | None:
+    """The occurrence's times, in UTC, and who takes part; None when it lasts no time."""
+    component = occurrence.component
     raw_start = component["DTSTART"].dt
     all_day = not isinstance(raw_start, datetime)
-    if all_day and options.ignore_all_day:
-        return None
     start = _utc(raw_start, host_zone, day_zone)
     if occurrence.length is not None and not all_day:
         end = start + occurrence.length
@@ -336,13 +374,20 @@ def _busy_event(
     recurrence_id = None
     if occurrence.recurring and (rid := component.get("RECURRENCE-ID")) is not None:
         recurrence_id = _utc(rid.dt, host_zone, day_zone)
+    attendees = component.get("ATTENDEE", [])
+    if not isinstance(attendees, list):
+        attendees = [attendees]
+    people = [str(a) for a in attendees]
+    if component.get("ORGANIZER") is not None:
+        people.append(str(component["ORGANIZER"]))
     return BusyEvent(
         start=start,
         end=end,
-        uid=uid,
+        uid=str(component.get("UID", "")),
         summary=str(component.get("SUMMARY", "")),
         all_day=all_day,
         recurrence_id=recurrence_id,
+        participants=frozenset(_address(p) for p in people if _address(p)),
     )
 
 

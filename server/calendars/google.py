@@ -34,7 +34,7 @@ from server.calendars.providers import (
 )
 from server.calendars.rest import Conflict, Gone, RestClient, TokenSource
 
-__all__ = ["GoogleProvider", "busy_event"]
+__all__ = ["GoogleProvider", "busy_event", "busy_events_of", "meeting_of"]
 
 #: the private extended property naming the booking an event was written for
 BOOKING_PROPERTY = "rendezvousBooking"
@@ -92,21 +92,30 @@ def busy_event(event: dict[str, Any], options: BusyOptions) -> BusyEvent | None:
             tentative = tentative or answer == "tentative"
     if tentative and not options.tentative_busy:
         return None
-    if "start" not in event or "end" not in event:
+    found = meeting_of(event, options)
+    if found is None or (found.all_day and options.ignore_all_day):
+        return None
+    return found
+
+
+def meeting_of(event: dict[str, Any], options: BusyOptions) -> BusyEvent | None:
+    """The event's times and participants, busy or free (C5); None once it is cancelled."""
+    if event.get("status") == "cancelled" or "start" not in event or "end" not in event:
         return None
     day_zone = _zone(options.calendar_zone, options.host_zone)
     start, all_day = _instant(event["start"], day_zone)
     end, _ = _instant(event["end"], day_zone)
-    if all_day and options.ignore_all_day:
-        return None
     if end <= start:
         return None
+    people = [a.get("email") for a in event.get("attendees") or ()]
+    people.append((event.get("organizer") or {}).get("email"))
     return BusyEvent(
         start=start,
         end=end,
         uid=str(event.get("iCalUID") or ""),
         summary=str(event.get("summary") or ""),
         all_day=all_day,
+        participants=frozenset(p.lower() for p in people if p),
     )
 
 

@@ -33,7 +33,13 @@ from server.calendars.oauth import OAuthApp
 from server.calendars.providers import Changes, EventData, RemoteCalendar, Resource, SyncExpired
 from server.calendars.rest import Gone, RestClient, TokenSource
 
-__all__ = ["MicrosoftProvider", "busy_event", "busy_events_of", "transaction_id"]
+__all__ = [
+    "MicrosoftProvider",
+    "busy_event",
+    "busy_events_of",
+    "meeting_of",
+    "transaction_id",
+]
 
 _PREFER = {"Prefer": 'outlook.timezone="UTC", odata.maxpagesize=200'}
 #: showAs values that leave the host free
@@ -88,12 +94,19 @@ def busy_event(event: dict[str, Any], options: BusyOptions) -> BusyEvent | None:
     tentative = show_as == "tentative" or answer == "tentativelyAccepted"
     if tentative and not options.tentative_busy:
         return None
+    if event.get("isAllDay") and options.ignore_all_day:
+        return None
+    return meeting_of(event, options)
+
+
+def meeting_of(event: dict[str, Any], options: BusyOptions) -> BusyEvent | None:
+    """The event's times and participants, busy or free (C5); None once it is cancelled."""
+    if event.get("@removed") or event.get("isCancelled"):
+        return None
     if "start" not in event or "end" not in event:
         return None
     all_day = bool(event.get("isAllDay"))
     if all_day:
-        if options.ignore_all_day:
-            return None
         zone = (
             _zone(event.get("originalStartTimeZone"))
             or _zone(options.calendar_zone)
@@ -106,6 +119,8 @@ def busy_event(event: dict[str, Any], options: BusyOptions) -> BusyEvent | None:
         start, end = _utc(event["start"]), _utc(event["end"])
     if end <= start:
         return None
+    people = [(a.get("emailAddress") or {}).get("address") for a in event.get("attendees") or ()]
+    people.append(((event.get("organizer") or {}).get("emailAddress") or {}).get("address"))
     return BusyEvent(
         start=start,
         end=end,
@@ -113,6 +128,7 @@ def busy_event(event: dict[str, Any], options: BusyOptions) -> BusyEvent | None:
         uid=str(event.get("transactionId") or event.get("iCalUId") or ""),
         summary=str(event.get("subject") or ""),
         all_day=all_day,
+        participants=frozenset(p.lower() for p in people if p),
     )
 
 

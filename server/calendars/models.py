@@ -42,6 +42,7 @@ __all__ = [
     "CalendarBusy",
     "CalendarConnection",
     "CalendarJob",
+    "CalendarMeeting",
 ]
 
 #: CalDAV and ICS feeds now; Google and Microsoft 365 (part 2) on the same tables
@@ -208,3 +209,39 @@ class CalendarJob(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     calendar: Mapped[Calendar | None] = relationship()
+
+
+class CalendarMeeting(Base):
+    """C5: a meeting seen in a host's connected calendar with a known contact among its
+    attendees, logged on that contact's timeline; updated when the event changes, marked
+    ``cancelled`` when it goes. Contacts are never made from calendar data.
+
+    One row per contact and event occurrence (``resource`` and ``occurrence`` say which), so
+    a moved meeting updates its row instead of adding one.
+    """
+
+    __tablename__ = "calendar_meetings"
+    __table_args__ = (
+        UniqueConstraint("calendar_id", "resource", "occurrence", "contact_id"),
+        CheckConstraint("status IN ('scheduled', 'cancelled')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    #: null once the calendar is removed: what was logged stays on the timeline
+    calendar_id: Mapped[int | None] = mapped_column(
+        ForeignKey("calendars.id", ondelete="SET NULL"), index=True
+    )
+    provider: Mapped[str] = mapped_column(String(16))
+    resource: Mapped[str] = mapped_column(String(2000))
+    #: which event of the resource (its UID: a feed holds many) and which occurrence of it
+    occurrence: Mapped[str] = mapped_column(String(600), default="")
+    title: Mapped[str] = mapped_column(String(500), default="")
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -9,12 +9,14 @@ event resource of a JSON API (Google, Graph), read by that provider's own C3 rul
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 __all__ = [
+    "OWN_UID",
     "AuthFailed",
     "CalendarProvider",
     "Changes",
@@ -25,6 +27,11 @@ __all__ = [
     "RemoteCalendar",
     "Resource",
 ]
+
+
+#: our own bookings' events (``notifications.ics.booking_uid``): busy already as bookings,
+#: logged already on the contact's timeline
+OWN_UID = re.compile(r"^booking-\d+@")
 
 
 class ProviderError(Exception):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -40,10 +39,17 @@ from server.calendars.fetch import (
 )
 from server.calendars.google import GoogleProvider
 from server.calendars.mail import send_disconnected_notice
+from server.calendars.meetings import log_meetings
 from server.calendars.microsoft import MicrosoftProvider
 from server.calendars.models import Calendar, CalendarBusy, CalendarConnection
 from server.calendars.oauth import TokenKeeper, oauth_app
-from server.calendars.providers import AuthFailed, ProviderError, RemoteCalendar, Resource
+from server.calendars.providers import (
+    OWN_UID,
+    AuthFailed,
+    ProviderError,
+    RemoteCalendar,
+    Resource,
+)
 from server.calendars.rest import FixedToken, TokenSource
 from server.clock import utcnow
 from server.db import transaction, write_transaction
@@ -98,8 +104,6 @@ LOOK_BACK = timedelta(days=1)
 #: the horizon runs short and the feed is read in full again
 HORIZON_SLACK = timedelta(weeks=1)
 _MAX_TEXT = 500
-#: our own bookings' events (``notifications.ics.booking_uid``): busy already as bookings
-OWN_UID = re.compile(r"^booking-\d+@")
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,6 +336,17 @@ def _write(
             rows = _rows(calendar, events, resource=resource.href)
             session.add_all(rows)
             count += len(rows)
+        if fetched.full or fetched.resources or fetched.removed:
+            log_meetings(  # C5: the contacts' meetings among what was read
+                session,
+                user,
+                calendar,
+                full=fetched.full,
+                resources=fetched.resources,
+                removed=fetched.removed,
+                span=span,
+                options=busy_options(user, calendar),
+            )
         if fetched.full:
             calendar.synced_from, calendar.synced_until = start, end
         calendar.etag, calendar.last_modified = fetched.etag, fetched.last_modified

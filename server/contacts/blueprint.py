@@ -24,8 +24,16 @@ class TimelineItemSchema(Schema):
     title = fields.String()
     start = fields.DateTime(allow_none=True)
     end = fields.DateTime(allow_none=True)
-    status = fields.String(metadata={"description": "confirmed | cancelled | received"})
-    source = fields.String(metadata={"description": "booking_link | meeting_request"})
+    status = fields.String(
+        metadata={
+            "description": "confirmed | cancelled | received | scheduled (a calendar meeting)"
+        }
+    )
+    source = fields.String(
+        metadata={
+            "description": "booking_link | meeting_request | google | microsoft | caldav | ics"
+        }
+    )
     at = fields.DateTime(metadata={"description": "when it was booked or asked"})
     booking_id = fields.Integer(allow_none=True)
     link_id = fields.Integer(allow_none=True)

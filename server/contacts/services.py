@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from server.accounts.models import Account
 from server.bookings.models import Booking, BookingChange
 from server.bookings.slots import offered_slots
+from server.calendars.meetings import contact_meetings
 from server.clock import utcnow
 from server.contacts.models import Contact
 from server.errors import NotFound, ValidationFailed
@@ -144,14 +145,15 @@ def last_booked_zone(session: Session, contact_id: int) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class TimelineItem:
-    """A booking or a meeting request of a contact, as the host API's timeline lists it."""
+    """A booking, a meeting request or a calendar meeting (C5) of a contact, as the host
+    API's timeline lists it."""
 
     kind: str
     title: str
     status: str
     source: str
     at: datetime
-    link_id: int
+    link_id: int | None = None
     start: datetime | None = None
     end: datetime | None = None
     booking_id: int | None = None
@@ -168,8 +170,8 @@ class ContactRecord:
 
 
 def contact_record(session: Session, contact: Contact) -> ContactRecord:
-    """The contact's bookings (with who moved or cancelled them, and why) and requests.
-    (Synced calendar meetings (C5) join here when that feature stores them.)"""
+    """The contact's bookings (with who moved or cancelled them, and why), requests, and
+    the meetings seen in the hosts' calendars (C5)."""
     items = [
         TimelineItem(
             kind="booking",
@@ -195,6 +197,18 @@ def contact_record(session: Session, contact: Contact) -> ContactRecord:
             link_id=asked.link_id,
         )
         for asked in contact_requests(session, contact.id)
+    ]
+    items += [
+        TimelineItem(
+            kind="calendar_meeting",
+            title=meeting.title,
+            status=meeting.status,
+            source=meeting.provider,
+            at=meeting.created_at,
+            start=meeting.start_at,
+            end=meeting.end_at,
+        )
+        for meeting in contact_meetings(session, contact.id)
     ]
     return ContactRecord(contact, sorted(items, key=lambda item: item.at, reverse=True))
 

@@ -19,6 +19,7 @@ from server.accounts.models import User
 from server.bookings import services as booking_services
 from server.bookings.forms import IDENTITY_KEYS, LEGAL_BASES, consent_time
 from server.bookings.models import Booking
+from server.calendars.meetings import contact_meetings
 from server.contacts import services as contact_services
 from server.contacts.models import Contact
 from server.dashboard.bookings import ChangeRow, change_rows
@@ -63,10 +64,9 @@ class Event:
     change: ChangeRow | None = None
 
 
-def timeline(session: Session, contact: Contact) -> list[Event]:
+def timeline(session: Session, contact: Contact, host_zone: str = "UTC") -> list[Event]:
     """Bookings, reschedules and cancellations (who, when, why), consents given and meeting
-    requests, newest first. (Synced calendar events (C5) join here when that feature stores
-    them.)"""
+    requests, and the meetings seen in the host's calendars (C5), newest first."""
     events: list[Event] = []
     for booking in contact_services.contact_bookings(session, contact.id):
         title = booking.link.title
@@ -89,6 +89,14 @@ def timeline(session: Session, contact: Contact) -> list[Event]:
         events.append(
             Event(asked.created_at, "requested", f"Asked for “{asked.link.title}”", detail)
         )
+    for meeting in contact_meetings(session, contact.id):
+        local = meeting.start_at.astimezone(zone(host_zone))
+        when = f"{local:%a %d %b %Y, %H:%M} ({host_zone})"
+        if meeting.status == "cancelled":
+            title, detail = f"Calendar meeting cancelled: “{meeting.title}”", when
+        else:
+            title, detail = f"Calendar meeting: “{meeting.title}”", when
+        events.append(Event(meeting.updated_at, "calendar_meeting", title, detail))
     return sorted(events, key=lambda e: e.at, reverse=True)
 
 
@@ -110,9 +118,13 @@ def _consent_event(booking: Booking) -> Event:
 def contact_record(contact_id: int) -> ResponseReturnValue:
     """:raise 404: not a contact of this account."""
     session = get_session()
-    contact = get_account_contact(session, signed_in_user(), contact_id)
+    user = signed_in_user()
+    contact = get_account_contact(session, user, contact_id)
     return render(
-        "contact.html", contact=contact, events=timeline(session, contact), tab="overview"
+        "contact.html",
+        contact=contact,
+        events=timeline(session, contact, user.timezone),
+        tab="overview",
     )
 
 

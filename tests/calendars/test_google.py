@@ -10,28 +10,26 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from flask import Flask
 from sqlalchemy import select, text
 
 from server import clock
 from server.calendars.models import CalendarBusy, CalendarConnection
 from server.db import get_session
 from tests.api.test_public_bookings import book
+from tests.calendars.conftest import GOOGLE_ACCOUNT
 from tests.calendars.oauth_flow import connect, connection, consent, offered, sync
 from tests.calendars.test_request_mode import outbox
 from tests.calendars.test_writeback import DOMAIN, booked, calendar_event, cancel, reschedule, run
 from tests.conftest import NOW
 from tests.servers import BIN, ROOT, server_env
-from tests.standins.google import GoogleStandIn
 
 pytestmark = pytest.mark.db
 
-ALICE = "alice.google@example.com"
+ALICE = GOOGLE_ACCOUNT
 #: Monday 15 March 2027, Paris time (UTC+1)
 DAY = "2027-03-15"
 
@@ -41,20 +39,6 @@ def timed(summary: str, hour: int, minutes: int = 60, **fields) -> dict:
     end_hour, end_minute = divmod(hour * 60 + minutes, 60)
     end = f"{DAY}T{end_hour:02d}:{end_minute:02d}:00+01:00"
     return {"summary": summary, "start": {"dateTime": start}, "end": {"dateTime": end}, **fields}
-
-
-@pytest.fixture
-def google() -> Iterator[GoogleStandIn]:
-    callback = "http://rendezvous.test/app/calendars/oauth/google/callback"
-    with GoogleStandIn(redirect_uris=(callback,)) as server:
-        server.add_user(ALICE)
-        yield server
-
-
-@pytest.fixture
-def google_app(app: Flask, google: GoogleStandIn) -> Flask:
-    app.config.update(google.settings())
-    return app
 
 
 # -- connecting -------------------------------------------------------------------------------

@@ -10,11 +10,9 @@ Production code reaches the stand-in only through the RENDEZVOUS_MICROSOFT_* set
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from flask import Flask
 from sqlalchemy import select, text
 
 from server.calendars.models import CalendarBusy, CalendarConnection
@@ -22,14 +20,14 @@ from server.calendars.oauth import TokenKeeper, oauth_app
 from server.clock import utcnow
 from server.db import get_session
 from tests.api.test_public_bookings import book
+from tests.calendars.conftest import MICROSOFT_ACCOUNT
 from tests.calendars.oauth_flow import connect, connection, consent, offered, sync
 from tests.calendars.test_request_mode import outbox, text_of
 from tests.calendars.test_writeback import DOMAIN, booked, calendar_event, cancel, reschedule, run
-from tests.standins.microsoft import MicrosoftStandIn
 
 pytestmark = pytest.mark.db
 
-ALICE = "alice.ms@example.com"
+ALICE = MICROSOFT_ACCOUNT
 #: Monday 15 March 2027, Paris time (UTC+1)
 DAY = "2027-03-15"
 
@@ -44,22 +42,6 @@ def timed(subject: str, hour: int, minutes: int = 60, **fields) -> dict:
         "end": {"dateTime": end.isoformat(), "timeZone": "Europe/Paris"},
         **fields,
     }
-
-
-@pytest.fixture
-def microsoft() -> Iterator[MicrosoftStandIn]:
-    with MicrosoftStandIn() as server:
-        server.register_redirect_uri(
-            "http://rendezvous.test/app/calendars/oauth/microsoft/callback"
-        )
-        server.calendar_id = server.add_user(ALICE, "Alice Martin")
-        yield server
-
-
-@pytest.fixture
-def ms_app(app: Flask, microsoft: MicrosoftStandIn) -> Flask:
-    app.config.update(microsoft.settings())
-    return app
 
 
 def hosted(signed_in) -> str:
