@@ -284,3 +284,51 @@ def test_reconnecting_through_the_same_flow_replaces_the_grant(
     found = connection(google_app)
     assert (found.status, found.status_message) == ("connected", "")
     assert client.get(f"/api/v1/public/links/{link['slug']}").json["mode"] == "book"
+
+
+# -- B7: scheduling from a contact's record --------------------------------------------------------
+
+
+def schedule_from_record(signed_in, client, host, link) -> int:
+    """The rep books the contact's first offered time from the Schedule tab: its id."""
+    first = book(client, link, offered_iso(client, link)[0], email="grace@example.com")
+    assert first.status_code == 201, first.json
+    [contact] = client.get("/api/v1/contacts", headers=host.headers).json
+    url = f"/app/contacts/{contact['id']}/schedule"
+    starts = re.findall(r'name="start" value="([^"]+)"', signed_in.get(url).get_data(as_text=True))
+    form = {"link": link["id"], "duration": "30", "timezone": "Europe/Paris", "start": starts[-1]}
+    assert signed_in.post(url, form).status_code == 302
+    bookings = client.get("/api/v1/bookings", headers=host.headers).json
+    (scheduled,) = [b for b in bookings if b["id"] != first.json["id"]]
+    assert datetime.fromisoformat(scheduled["start"]) == datetime.fromisoformat(starts[-1])
+    return scheduled["id"]
+
+
+def offered_iso(client, link) -> list[str]:
+    response = client.get(
+        f"/api/v1/public/links/{link['slug']}/slots",
+        query_string={"start": DAY, "end": DAY, "timezone": "Europe/Paris"},
+    )
+    return response.json["slots"]
+
+
+def test_a_meeting_scheduled_from_a_contacts_record_goes_into_the_hosts_calendar(
+    google_app, google, signed_in, client, host, make_link
+):
+    link = make_link()
+    connect(signed_in)
+    booking_id = schedule_from_record(signed_in, client, host, link)
+    run(google_app)
+    uids = {event["iCalUID"] for event in google.events(ALICE, ALICE)}
+    assert f"booking-{booking_id}@{DOMAIN}" in uids
+
+
+def test_without_a_calendar_a_scheduled_meeting_is_only_logged(
+    app, signed_in, client, host, make_link
+):
+    link = make_link()
+    booking_id = schedule_from_record(signed_in, client, host, link)
+    assert calendar_event(client, host, booking_id) is None  # nothing to write it to
+    [contact] = client.get("/api/v1/contacts", headers=host.headers).json
+    timeline = client.get(f"/api/v1/contacts/{contact['id']}", headers=host.headers).json
+    assert booking_id in [item["booking_id"] for item in timeline["timeline"]]
