@@ -332,3 +332,30 @@ def test_without_a_calendar_a_scheduled_meeting_is_only_logged(
     [contact] = client.get("/api/v1/contacts", headers=host.headers).json
     timeline = client.get(f"/api/v1/contacts/{contact['id']}", headers=host.headers).json
     assert booking_id in [item["booking_id"] for item in timeline["timeline"]]
+
+
+# -- outages -------------------------------------------------------------------------------------
+
+
+def test_a_rate_limited_sync_is_an_error_that_keeps_the_cache_and_recovers(
+    google_app, google, signed_in, client, make_link
+):
+    link = make_link()
+    google.put_event(ALICE, ALICE, timed("Busy", 9))
+    connect(signed_in)
+    google.fail_next(429, path_contains="/events", retry_after=30)
+    sync(google_app, 10)
+    found = connection(google_app)
+    assert found.status == "error" and found.status_message
+    assert "09:00" not in offered(client, link, DAY)  # the cached busy time still counts
+    sync(google_app, 20)
+    assert connection(google_app).status == "connected"
+
+
+def test_a_failing_google_at_commit_is_forgiven_while_the_cache_is_fresh(
+    google_app, google, signed_in, client, make_link
+):
+    link = make_link()
+    connect(signed_in)
+    google.fail_next(503, path_contains="/freeBusy")
+    assert book(client, link, f"{DAY}T11:00:00+01:00").status_code == 201

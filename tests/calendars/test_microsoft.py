@@ -282,3 +282,21 @@ def test_a_revoked_grant_disconnects_takes_requests_and_tells_the_host(
     assert found.status == "disconnected" and found.status_message
     assert client.get(f"/api/v1/public/links/{link['slug']}").json["mode"] == "request"
     assert [m.recipient for m in outbox(ms_app, "calendar_disconnected")] == [host.email]
+
+
+# -- outages -------------------------------------------------------------------------------------
+
+
+def test_a_throttled_write_back_is_retried_after_the_time_graph_asked(
+    ms_app, microsoft, signed_in, client, make_link
+):
+    link = make_link()
+    hosted(signed_in)
+    booking_id, _, _ = booked(client, link)
+    microsoft.fail_next(429, path_contains="/events", retry_after=120)
+    at = utcnow()
+    run(ms_app, at)
+    assert microsoft.events(ALICE, microsoft.calendar_id) == []
+    assert run(ms_app, at + timedelta(seconds=90)) == 0  # our own backoff says 1 min: not yet
+    assert run(ms_app, at + timedelta(seconds=121)) == 1
+    assert len(microsoft.events(ALICE, microsoft.calendar_id)) == 1
