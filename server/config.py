@@ -33,6 +33,9 @@ _DEFAULTS: dict[str, Any] = {
     # failing calendar's cache still counts before the calendar is disconnected
     "RENDEZVOUS_CALENDAR_ALLOW_PRIVATE_HOSTS": False,
     "RENDEZVOUS_CALENDAR_STALE_AFTER_MINUTES": "30",
+    # custom domains (P4): the DNS servers asked, comma-separated host[:port]; the system's
+    # when unset
+    "RENDEZVOUS_DNS_NAMESERVERS": None,
     # Google Calendar and Microsoft 365 (SPEC §5): a provider without a client id is not
     # offered; the base URLs are the real services' unless an operator points them elsewhere
     "RENDEZVOUS_GOOGLE_CLIENT_ID": None,

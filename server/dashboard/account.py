@@ -243,11 +243,20 @@ def domain_list() -> ResponseReturnValue:
 @admin_required
 def domain_check(domain_id: int) -> ResponseReturnValue:
     """:raise 404: not a domain of this account."""
-    domain, connected = custom_domains.check_account_domain(
+    domain, outcome = custom_domains.check_account_domain(
         get_session(), signed_in_user(), domain_id
     )
-    if connected:
+    if outcome.connected:
         flash(f"{domain.hostname} is connected: booking pages are served there.")
+    elif not outcome.proven:
+        flash(
+            f"The TXT record that proves {domain.hostname} is yours is not there yet: add "
+            f"{custom_domains.verification_name(domain.hostname)} with the value "
+            f"{domain.verification_token}. DNS changes can take a few hours; check again later.",
+            "error",
+        )
+    elif outcome.taken:
+        flash(f"{domain.hostname} is connected to another account already.", "error")
     else:
         flash(
             f"{domain.hostname} does not point at this app yet. DNS changes can take a few "

@@ -1,8 +1,12 @@
 """Custom domains (P4): booking pages served on a domain the account owns.
 
-A domain is added by an admin, then connected once its DNS points at this app: the check
-compares the addresses the domain resolves to with the app's own (no request is sent to the
-domain, so the check can't be used to probe other machines). Requests whose ``Host`` is a
+A domain is added by an admin, then connected once it is proven the account's and its DNS
+points at this app. Proof is a TXT record at ``_rendezvous.<domain>`` holding the claim's
+own token (only whoever runs the domain's DNS can publish it); routing compares the
+addresses the domain resolves to with the app's own. No request is sent to the domain, so
+the check can't be used to probe other machines. A claim that is not proven blocks nobody:
+several accounts may claim one name, and the one whose token is published gets it. Requests
+whose ``Host`` is a
 connected domain may reach the booking pages and what they load, nothing else; a link is
 served there only if it belongs to the domain's account. Slugs are unique across all domains
 already: a slug is one row in one table, whatever domain shows it.
@@ -12,8 +16,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import socket
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -26,12 +28,14 @@ from server.accounts.models import Account, User
 from server.accounts.services import delete_account_row
 from server.clock import utcnow
 from server.db import transaction
+from server.domains.dns import Resolver, resolver_from_config
 from server.domains.models import CustomDomain
 from server.errors import ValidationFailed
 from server.links.models import BookingLink
 
 __all__ = [
     "DnsStep",
+    "DomainCheck",
     "account_domains",
     "add_domain",
     "app_hostname",
@@ -44,7 +48,7 @@ __all__ = [
     "get_account_domain",
     "link_by_slug",
     "normalise_hostname",
-    "resolve_addresses",
+    "verification_name",
     "share_base",
     "verified_hostnames",
 ]
@@ -98,12 +102,15 @@ def normalise_hostname(raw: str) -> str:
 def add_domain(session: Session, account: Account, raw: str) -> CustomDomain:
     """A new, not yet connected domain of the account; committed.
 
-    :raise ValidationFailed: bad name, taken by any account, or too many domains.
+    :raise ValidationFailed: bad name, connected to an account already (or claimed by this
+        one), or too many domains.
     """
     hostname = normalise_hostname(raw)
-    taken = session.scalar(select(CustomDomain).where(CustomDomain.hostname == hostname))
-    if taken is not None:
+    claims = session.scalars(select(CustomDomain).where(CustomDomain.hostname == hostname)).all()
+    if any(claim.verified_at is not None for claim in claims):
         raise ValidationFailed({"hostname": ["This domain is already connected to an account."]})
+    if any(claim.account_id == account.id for claim in claims):
+        raise ValidationFailed({"hostname": ["This domain is already in your list."]})
     if len(account_domains(session, account.id)) >= MAX_DOMAINS_PER_ACCOUNT:
         raise ValidationFailed({"hostname": [f"At most {MAX_DOMAINS_PER_ACCOUNT} domains."]})
     with transaction(session):
@@ -180,39 +187,61 @@ def get_account_domain(session: Session, user: User, domain_id: int) -> CustomDo
     return account_row(session, CustomDomain, domain_id, user.account_id, "domain")
 
 
-def resolve_addresses(hostname: str) -> set[str]:
-    """Every address ``hostname`` resolves to; empty when it doesn't resolve."""
-    try:
-        return {info[4][0] for info in socket.getaddrinfo(hostname, None)}
-    except (OSError, UnicodeError):
-        return set()
+def verification_name(hostname: str) -> str:
+    """Where the claim's TXT record goes."""
+    return f"_rendezvous.{hostname}"
 
 
-def check_account_domain(session: Session, user: User, domain_id: int) -> tuple[CustomDomain, bool]:
-    """Check a domain's DNS now and keep the outcome, committed; ``(domain, connected)``.
+@dataclass(frozen=True, slots=True)
+class DomainCheck:
+    """What a check found: the TXT proof, and the addresses pointing at us."""
+
+    proven: bool
+    routed: bool
+    #: proven and routed, but another account holds the name already
+    taken: bool = False
+
+    @property
+    def connected(self) -> bool:
+        return self.proven and self.routed and not self.taken
+
+
+def check_account_domain(
+    session: Session, user: User, domain_id: int
+) -> tuple[CustomDomain, DomainCheck]:
+    """Check a domain's DNS now and keep the outcome, committed.
 
     :raise NotFound: no such domain in the user's account (A2).
     """
+    resolver = resolver_from_config(current_app.config)
+    domain = get_account_domain(session, user, domain_id)
+    outcome = check_domain(domain, resolver)  # the lookups, before any unit of work
     with transaction(session):
         domain = get_account_domain(session, user, domain_id)
-        connected = check_domain(domain)
-    return domain, connected
+        domain.last_checked_at = utcnow()
+        holder = session.scalar(
+            select(CustomDomain.id).where(
+                CustomDomain.hostname == domain.hostname,
+                CustomDomain.verified_at.is_not(None),
+                CustomDomain.id != domain.id,
+            )
+        )
+        if holder is not None and outcome.connected:
+            outcome = DomainCheck(outcome.proven, outcome.routed, taken=True)
+        if outcome.connected:
+            domain.verified_at = domain.verified_at or utcnow()
+        else:
+            domain.verified_at = None
+    return domain, outcome
 
 
-def check_domain(domain: CustomDomain, resolve: Callable[[str], set[str]] | None = None) -> bool:
-    """Connected when the domain resolves to (one of) the app's addresses.
-
-    A step of :func:`check_account_domain`: it only sets the domain's dates.
-    """
-    resolve = resolve or resolve_addresses
-    ours = resolve(app_hostname())
-    theirs = resolve(domain.hostname)
-    domain.last_checked_at = utcnow()
-    if ours and theirs & ours:
-        domain.verified_at = domain.verified_at or utcnow()
-        return True
-    domain.verified_at = None
-    return False
+def check_domain(domain: CustomDomain, resolver: Resolver) -> DomainCheck:
+    """Proven when the TXT record at ``_rendezvous.<domain>`` holds the claim's token; routed
+    when the domain resolves to (one of) the app's addresses."""
+    proven = domain.verification_token in resolver.txt(verification_name(domain.hostname))
+    ours = resolver.addresses(app_hostname())
+    theirs = resolver.addresses(domain.hostname)
+    return DomainCheck(proven=proven, routed=bool(ours and theirs & ours))
 
 
 def dns_steps(domain: CustomDomain) -> list[DnsStep]:
@@ -221,6 +250,18 @@ def dns_steps(domain: CustomDomain) -> list[DnsStep]:
     target = app_hostname()
     labels = domain.hostname.split(".")
     zone_name = ".".join(labels[-2:])
+    proof = DnsStep(
+        "TXT",
+        ".".join(["_rendezvous", *labels[:-2]]),
+        domain.verification_token,
+        f"At the DNS provider of {zone_name}: a TXT record that proves the domain is yours.",
+    )
+    return [proof, *_routing_steps(domain, target, labels, zone_name)]
+
+
+def _routing_steps(
+    domain: CustomDomain, target: str, labels: list[str], zone_name: str
+) -> list[DnsStep]:
     try:
         ipaddress.ip_address(target)
         addresses = [target]
@@ -235,7 +276,8 @@ def dns_steps(domain: CustomDomain) -> list[DnsStep]:
                     f"At the DNS provider of {zone_name}: a CNAME record.",
                 )
             ]
-        addresses = sorted(resolve_addresses(target)) or ["<the app's IP address>"]
+        resolver = resolver_from_config(current_app.config)
+        addresses = sorted(resolver.addresses(target)) or ["<the app's IP address>"]
     name = ".".join(labels[:-2]) or "@"
     return [
         DnsStep(
