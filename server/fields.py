@@ -1,10 +1,12 @@
-"""marshmallow fields shared by several features' schemas: zones and aware datetimes.
+"""marshmallow fields shared by several features' schemas: zones, aware datetimes, and text
+that must stay on one line.
 
 Wall-clock hours (``"HH:MM"``) belong to links alone: :mod:`server.links.hours`.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +14,34 @@ from marshmallow import ValidationError, fields
 
 from server.timezones import is_valid_timezone
 
-__all__ = ["AwareDateTime", "TimeZoneName"]
+__all__ = [
+    "CONTROL_CHARACTERS",
+    "AwareDateTime",
+    "SingleLine",
+    "TimeZoneName",
+    "has_control_characters",
+]
+
+#: C0 and C1 controls (CR, LF and TAB among them), DEL, and the Unicode line separators
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def has_control_characters(text: str) -> bool:
+    return CONTROL_CHARACTERS.search(text) is not None
+
+
+class SingleLine(fields.String):
+    """Text that is one line: a name, a title. Control characters (a CR/LF above all, which
+    would reach an email header) are refused rather than cleaned, so what is stored is what
+    the person typed."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if has_control_characters(text):
+            raise ValidationError(
+                "Use one line of text, without line breaks or control characters."
+            )
+        return text
 
 
 class TimeZoneName(fields.String):

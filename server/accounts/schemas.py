@@ -5,6 +5,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from server.accounts.origins import InvalidOrigin, normalise_origins
+from server.fields import SingleLine
 
 __all__ = [
     "AccountUpdateSchema",
@@ -73,7 +74,7 @@ class AccountViewSchema(Schema):
 
 
 class AccountUpdateSchema(Schema):
-    name = fields.String(validate=validate.Length(1, 200))
+    name = SingleLine(validate=validate.Length(1, 200))
     allowed_origins = AllowedOrigins()
     accent_color = fields.String(validate=validate.Regexp(r"^#[0-9a-fA-F]{6}$"))
     meeting_types = fields.List(

@@ -26,7 +26,7 @@ from server.accounts.models import ROLES
 from server.accounts.origins import InvalidOrigin, normalise_origins
 from server.accounts.services import RESERVED_PREFIXES
 from server.errors import ValidationFailed, flatten_messages
-from server.fields import TimeZoneName
+from server.fields import SingleLine, TimeZoneName
 from server.uploads.services import read_file
 
 __all__ = [
@@ -102,7 +102,7 @@ def _email() -> fields.Email:
 
 
 class SignupForm(_Form):
-    name = fields.String(required=True, error_messages=_REQUIRED, validate=validate.Length(1, 200))
+    name = SingleLine(required=True, error_messages=_REQUIRED, validate=validate.Length(1, 200))
     email = _email()
     password = _password()
     company = fields.String(load_default="", validate=validate.Length(max=200))
@@ -125,7 +125,7 @@ class ResetPasswordForm(_Form):
 
 
 class InvitationAcceptForm(_Form):
-    name = fields.String(required=True, error_messages=_REQUIRED, validate=validate.Length(1, 200))
+    name = SingleLine(required=True, error_messages=_REQUIRED, validate=validate.Length(1, 200))
     password = _password()
     timezone = TimeZoneName(required=True, error_messages=_REQUIRED)
 
@@ -138,7 +138,7 @@ class InviteForm(_Form):
 class PreferencesForm(_Form):
     """P1: the prefix only shapes links created afterwards; existing URLs never move."""
 
-    name = fields.String(required=True, error_messages=_REQUIRED, validate=validate.Length(1, 200))
+    name = SingleLine(required=True, error_messages=_REQUIRED, validate=validate.Length(1, 200))
     timezone = TimeZoneName(required=True, error_messages=_REQUIRED)
     meetings_prefix = fields.String(
         required=True,
@@ -165,7 +165,7 @@ class PreferencesForm(_Form):
 
 
 class AccountForm(_Form):
-    name = fields.String(required=True, error_messages=_REQUIRED, validate=validate.Length(1, 200))
+    name = SingleLine(required=True, error_messages=_REQUIRED, validate=validate.Length(1, 200))
     meeting_types = fields.String(load_default="", validate=validate.Length(max=5000))
 
     @post_load

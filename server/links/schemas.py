@@ -17,7 +17,7 @@ from marshmallow import (
 )
 
 from server.availability.rules import DailyHours
-from server.fields import TimeZoneName
+from server.fields import SingleLine, TimeZoneName
 from server.i18n import LANGUAGES
 from server.links.hours import WEEKDAYS, parse_day_hours
 from server.links.models import LINK_TYPES
@@ -191,8 +191,8 @@ class LinkSchema(Schema):
         validate=[validate.Length(1, 63), validate.Regexp(SEGMENT, error="Use a-z, 0-9 and '-'.")],
         metadata={"description": "In: the last URL segment. Out: '<host prefix>/<segment>'."},
     )
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    title = fields.String(validate=validate.Length(1, 200))
+    name = SingleLine(required=True, validate=validate.Length(1, 200))
+    title = SingleLine(validate=validate.Length(1, 200))
     type = fields.String(load_default="one_on_one", validate=validate.OneOf(LINK_TYPES))
     host_ids = fields.List(fields.Integer(strict=True), validate=validate.Length(1, 50))
     durations = fields.List(
@@ -221,10 +221,10 @@ class LinkSchema(Schema):
         strict=True, validate=validate.Range(0, 720), load_default=0
     )
     window = fields.Nested(WindowSchema, load_default=lambda: {"rolling_weeks": 4})
-    location = fields.String(validate=validate.Length(max=500), allow_none=True)
+    location = SingleLine(validate=validate.Length(max=500), allow_none=True)
     video_link = fields.Url(validate=validate.Length(max=2000), allow_none=True)
     photo_url = fields.Url(validate=validate.Length(max=2000), allow_none=True)
-    subject = fields.String(validate=validate.Length(max=500), allow_none=True)
+    subject = SingleLine(validate=validate.Length(max=500), allow_none=True)
     description = fields.String(validate=validate.Length(max=10000), allow_none=True)
     language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
     locale = fields.String(load_default="en-US", validate=[validate.Length(2, 16), _check_locale])

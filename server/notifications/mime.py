@@ -22,10 +22,11 @@ from email.mime.text import MIMEText
 from email.policy import SMTP
 from email.utils import formataddr, make_msgid
 
+from server.fields import CONTROL_CHARACTERS as _CONTROL
 from server.notifications.facts import Person
 from server.notifications.messages import Email
 
-__all__ = ["ascii_domain", "needs_smtputf8", "to_mime"]
+__all__ = ["ascii_domain", "needs_smtputf8", "one_line", "to_mime"]
 
 _UTF8 = Charset("utf-8")
 _UTF8.header_encoding = QP
@@ -74,19 +75,25 @@ def to_mime(email: Email, *, sender: str, domain: str) -> str:
             "Content-Disposition", "attachment", filename=_attachment_name(method)
         )
         root = MIMEMultipart("mixed", _subparts=[alternative, attachment])
-    root["From"] = formataddr((email.from_name, sender), charset="utf-8")
+    root["From"] = formataddr((one_line(email.from_name), sender), charset="utf-8")
     root["To"] = _address(email.to)
     if email.reply_to is not None:
         root["Reply-To"] = _address(email.reply_to)
-    subject = email.subject
+    subject = one_line(email.subject)
     root["Subject"] = subject if subject.isascii() else Header(subject, _UTF8).encode()
     root["Message-ID"] = _message_id(email, domain)
     root["Auto-Submitted"] = "auto-generated"
     return root.as_string()
 
 
+def one_line(text: str) -> str:
+    """A header's text on one line whatever it was given: every control character (CR and
+    LF above all, which would start a header of their own) becomes a space."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
 def _address(person: Person) -> str:
-    return formataddr((person.name, ascii_domain(person.email)), charset="utf-8")
+    return formataddr((one_line(person.name), ascii_domain(person.email)), charset="utf-8")
 
 
 def _message_id(email: Email, domain: str) -> str:
@@ -97,15 +104,16 @@ def _to_utf8_mime(email: Email, *, sender: str, domain: str) -> str:
     """The same message with raw UTF-8 headers, for an address ASCII can't spell."""
 
     def address(person: Person) -> str:
-        name = person.name.replace("\\", "\\\\").replace('"', '\\"')
+        name = one_line(person.name).replace("\\", "\\\\").replace('"', '\\"')
         return f'"{name}" <{ascii_domain(person.email)}>'
 
     message = EmailMessage(policy=POLICY_UTF8)
-    message["From"] = f'"{email.from_name}" <{sender}>'
+    from_name = one_line(email.from_name).replace("\\", "\\\\").replace('"', '\\"')
+    message["From"] = f'"{from_name}" <{sender}>'
     message["To"] = address(email.to)
     if email.reply_to is not None:
         message["Reply-To"] = address(email.reply_to)
-    message["Subject"] = email.subject
+    message["Subject"] = one_line(email.subject)
     message["Message-ID"] = _message_id(email, domain)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(email.text)

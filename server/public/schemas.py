@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from server.bookings.models import Booking
 from server.bookings.services import MAX_REASON_LENGTH
 from server.contacts.schemas import ContactNameSchema
-from server.fields import AwareDateTime, TimeZoneName
+from server.fields import AwareDateTime, SingleLine, TimeZoneName
 from server.i18n import catalog_messages
 from server.links.models import BookingLink
 from server.links.notice import render_notice
@@ -168,8 +168,8 @@ class BookingRequestSchema(Schema):
     start = AwareDateTime(required=True)
     duration = fields.Integer(strict=True, validate=validate.Range(1, 24 * 60))
     timezone = TimeZoneName(validate=validate.Length(max=64))
-    first_name = fields.String(required=True, validate=validate.Length(1, 100))
-    last_name = fields.String(load_default="", validate=validate.Length(max=100))
+    first_name = SingleLine(required=True, validate=validate.Length(1, 100))
+    last_name = SingleLine(load_default="", validate=validate.Length(max=100))
     email = fields.Email(required=True, validate=validate.Length(max=254))
     answers = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)), load_default=dict)
     consent = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)), load_default=dict)
@@ -243,7 +243,7 @@ class BookingCreatedSchema(_VisitorBookingSchema):
 class MeetingRequestSchema(Schema):
     """C6: who is asking, and when suits them, in their own words."""
 
-    name = fields.String(required=True, validate=validate.Length(1, 200))
+    name = SingleLine(required=True, validate=validate.Length(1, 200))
     email = fields.Email(required=True, validate=validate.Length(max=254))
     preferred_times = fields.String(required=True, validate=validate.Length(1, 2000))
     message = fields.String(load_default="", validate=validate.Length(max=5000))
