@@ -16,7 +16,7 @@ __all__ = ["create_app"]
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    from server import api, db, errors
+    from server import api, db, errors, guards
     from server.config import load_settings
 
     instance_path = (test_config or {}).get("RENDEZVOUS_INSTANCE_PATH") or os.environ.get(
@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.json.sort_keys = False
 
+    guards.init_app(app)  # first: the id converter is read as each rule is added
     db.init_app(app)
     api.init_app(app)
     from server.pages.blueprint import bp as pages_bp

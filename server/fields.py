@@ -7,7 +7,7 @@ Wall-clock hours (``"HH:MM"``) belong to links alone: :mod:`server.links.hours`.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from marshmallow import ValidationError, fields
@@ -17,6 +17,7 @@ from server.timezones import is_valid_timezone
 __all__ = [
     "CONTROL_CHARACTERS",
     "AwareDateTime",
+    "CalendarDate",
     "SingleLine",
     "TimeZoneName",
     "has_control_characters",
@@ -54,6 +55,13 @@ class TimeZoneName(fields.String):
         return name
 
 
+#: the dates the app takes: wide enough for any meeting, narrow enough that every offset,
+#: window and buffer added to them stays a valid datetime (year 1 or 9999 would overflow)
+EARLIEST = date(1970, 1, 1)
+LATEST = date(2999, 12, 31)
+_OUT_OF_RANGE = f"Give a date between {EARLIEST.isoformat()} and {LATEST.isoformat()}."
+
+
 class AwareDateTime(fields.DateTime):
     """An ISO 8601 instant that must carry its offset: a time without one means nothing here."""
 
@@ -65,4 +73,16 @@ class AwareDateTime(fields.DateTime):
             raise ValidationError(
                 "Give the time with its UTC offset, e.g. 2026-12-01T09:00:00-05:00."
             )
+        if not EARLIEST <= parsed.date() <= LATEST:
+            raise ValidationError(_OUT_OF_RANGE)
+        return parsed
+
+
+class CalendarDate(fields.Date):
+    """A date between :data:`EARLIEST` and :data:`LATEST`."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST <= parsed <= LATEST:
+            raise ValidationError(_OUT_OF_RANGE)
         return parsed

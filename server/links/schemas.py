@@ -17,7 +17,7 @@ from marshmallow import (
 )
 
 from server.availability.rules import DailyHours
-from server.fields import SingleLine, TimeZoneName
+from server.fields import CalendarDate, SingleLine, TimeZoneName
 from server.i18n import LANGUAGES
 from server.links.hours import WEEKDAYS, parse_day_hours
 from server.links.models import LINK_TYPES
@@ -82,15 +82,15 @@ class DayHoursField(fields.List):
 
 
 class DateOverrideSchema(Schema):
-    date = fields.Date(required=True)
+    date = CalendarDate(required=True)
     #: empty: the date is a day off
     hours = DayHoursField(load_default=tuple)
 
 
 class WindowSchema(Schema):
     rolling_weeks = fields.Integer(validate=validate.Range(1, 52), allow_none=True)
-    start_date = fields.Date(allow_none=True)
-    end_date = fields.Date(allow_none=True)
+    start_date = CalendarDate(allow_none=True)
+    end_date = CalendarDate(allow_none=True)
 
     @validates_schema
     def _one_kind(self, data: dict[str, Any], **_: Any) -> None:

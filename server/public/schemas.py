@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from server.bookings.models import Booking
 from server.bookings.services import MAX_REASON_LENGTH
 from server.contacts.schemas import ContactNameSchema
-from server.fields import AwareDateTime, SingleLine, TimeZoneName
+from server.fields import AwareDateTime, CalendarDate, SingleLine, TimeZoneName
 from server.i18n import catalog_messages
 from server.links.models import BookingLink
 from server.links.notice import render_notice
@@ -40,8 +40,8 @@ _PUBLIC_CONSENT_KEYS = ("enabled", "mode", "subscription_types", "processing_tex
 
 
 class SlotsQuerySchema(Schema):
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
+    start = CalendarDate(required=True)
+    end = CalendarDate(required=True)
     duration = fields.Integer(strict=False, validate=validate.Range(1, 24 * 60))
     timezone = TimeZoneName(validate=validate.Length(max=64))
 

@@ -77,5 +77,6 @@ def test_junk_posts_get_pages_with_messages(signed_in, host, make_link, subtests
         with subtests.test(query):
             page = signed_in.get(f"/app/links/{link['id']}/troubleshoot?{query}")
             assert page.status_code == 422
-    assert signed_in.get("/app/bookings?show=%00").status_code == 200
+    assert signed_in.get("/app/bookings?show=junk").status_code == 200
+    assert signed_in.get("/app/bookings?show=%00").status_code == 400  # NUL: never stored
     assert signed_in.get("/app/contacts?q=" + "%25" * 300).status_code == 200
