@@ -36,6 +36,10 @@ _DEFAULTS: dict[str, Any] = {
     # custom domains (P4): the DNS servers asked, comma-separated host[:port]; the system's
     # when unset
     "RENDEZVOUS_DNS_NAMESERVERS": None,
+    # how long a request waits for a database lock, and for a PostgreSQL statement, before
+    # it answers 503 (server.db)
+    "RENDEZVOUS_DB_LOCK_TIMEOUT_MS": None,
+    "RENDEZVOUS_DB_STATEMENT_TIMEOUT_MS": None,
     # Google Calendar and Microsoft 365 (SPEC §5): a provider without a client id is not
     # offered; the base URLs are the real services' unless an operator points them elsewhere
     "RENDEZVOUS_GOOGLE_CLIENT_ID": None,

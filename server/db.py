@@ -66,16 +66,36 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine with the per-dialect settings the booking lock relies on."""
+#: how long a request waits for a lock (a SQLite writer, a PostgreSQL row or table) or for a
+#: PostgreSQL statement before it is a 503: well below gunicorn's 30 s worker timeout, so a
+#: stalled database never turns into a killed worker and an HTML 500
+LOCK_TIMEOUT_MS = 15_000
+STATEMENT_TIMEOUT_MS = 25_000
+
+
+def make_engine(
+    url: str,
+    *,
+    lock_timeout_ms: int = LOCK_TIMEOUT_MS,
+    statement_timeout_ms: int = STATEMENT_TIMEOUT_MS,
+) -> Engine:
+    """Create an engine with the per-dialect settings the booking lock relies on, and the
+    timeouts that make a stalled database a 503."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
-        _configure_sqlite(engine)
+        engine = create_engine(url, connect_args={"timeout": lock_timeout_ms / 1000})
+        _configure_sqlite(engine, lock_timeout_ms)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    options = f"-c lock_timeout={lock_timeout_ms} -c statement_timeout={statement_timeout_ms}"
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"options": options},
+    )
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """WAL, foreign keys, and transactions begun by us so a booking can ask for BEGIN IMMEDIATE.
 
     pysqlite's own implicit BEGIN is turned off (``isolation_level = None``): with it, a
@@ -89,7 +109,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -99,7 +119,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["RENDEZVOUS_DATABASE_URL"])
+    engine = make_engine(
+        app.config["RENDEZVOUS_DATABASE_URL"],
+        lock_timeout_ms=int(app.config.get("RENDEZVOUS_DB_LOCK_TIMEOUT_MS") or LOCK_TIMEOUT_MS),
+        statement_timeout_ms=int(
+            app.config.get("RENDEZVOUS_DB_STATEMENT_TIMEOUT_MS") or STATEMENT_TIMEOUT_MS
+        ),
+    )
     app.extensions["rendezvous.db"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 

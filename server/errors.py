@@ -11,12 +11,21 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from markupsafe import escape
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-__all__ = ["ApiError", "Conflict", "NotFound", "ValidationFailed", "error_response", "init_app"]
+__all__ = [
+    "DATABASE_UNAVAILABLE",
+    "ApiError",
+    "Conflict",
+    "NotFound",
+    "ValidationFailed",
+    "error_response",
+    "handle_database_unavailable",
+    "init_app",
+]
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +139,8 @@ def _wants_html() -> bool:
     """Pages (not the API) answer a browser with a short HTML page instead of JSON."""
     if request.path.startswith("/api/"):
         return False
+    if request.path.startswith("/app/"):
+        return True  # the dashboard is pages only
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "text/html"
 
@@ -171,12 +182,27 @@ def handle_api_error(error: ApiError) -> Response:
     return error_response(error.status, error.code, error.message, error.fields)
 
 
+#: what the database driver raises when it is down, or stalled past the lock timeout
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
 def handle_database_unavailable(error: Exception) -> Response:
-    """The database can't be reached or is locked too long: a retryable 503, never a 500."""
+    """The database can't be reached or is locked too long: a retryable 503, never a 500.
+
+    The request's transaction is rolled back (a failed statement leaves it unusable), and the
+    answer needs no database: a page that read the signed-in user would fail again."""
     log.error("database unavailable: %s", error)
-    response = error_response(
-        503, "unavailable", "The service is briefly unavailable; please try again in a moment."
-    )
+    session = g.get("db_session")
+    if session is not None:
+        try:
+            session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone: nothing to undo
+            log.debug("rollback after a database error failed", exc_info=True)
+    message = "The service is briefly unavailable; please try again in a moment."
+    if _wants_html():
+        response = _html_error(503, message)
+    else:
+        response = error_response(503, "unavailable", message)
     response.headers["Retry-After"] = "5"
     return response
 
@@ -192,6 +218,6 @@ def handle_unexpected(error: Exception) -> Response:
 def init_app(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(OperationalError, handle_database_unavailable)
-    app.register_error_handler(InterfaceError, handle_database_unavailable)
+    for error in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

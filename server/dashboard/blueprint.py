@@ -20,7 +20,7 @@ from server.dashboard import (
     rendering,
     troubleshooter,
 )
-from server.errors import ApiError
+from server.errors import DATABASE_UNAVAILABLE, ApiError, handle_database_unavailable
 from server.uploads.services import MAX_REQUEST_BYTES
 
 __all__ = ["bp", "files", "widen_upload_limit"]
@@ -205,6 +205,10 @@ def _http(error: HTTPException) -> Response | ResponseReturnValue:
     if error.code == 429:  # the limiter's description is its rule ("20 per 1 minute")
         return rendering.error_page(429, "Too many attempts. Wait a minute, then try again.")
     return rendering.error_page(error.code or 500, error.description or error.name)
+
+
+for _error in DATABASE_UNAVAILABLE:  # the app's 503, before the catch-all below (a 500)
+    bp.register_error_handler(_error, handle_database_unavailable)
 
 
 @bp.errorhandler(Exception)
