@@ -2,6 +2,9 @@
 500): ids within the database's integer range, JSON nested at most :data:`MAX_DEPTH` deep,
 and no text the databases can't store (NUL, which PostgreSQL refuses, and unpaired
 surrogates, which no encoding can write), in JSON bodies, forms and query strings alike.
+
+And what every response carries (issue 12.11): ``nosniff``, HSTS when the app is served over
+HTTPS, and a CSP on an HTML error page that doesn't set its own.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, Response, abort, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from server.errors import ApiError, ValidationFailed
@@ -98,7 +101,24 @@ def _check_request() -> None:
         raise ValidationFailed({where: [_STORABLE]})
 
 
+#: for HTML that sets no policy of its own: the error pages, styled inline, nothing else
+ERROR_PAGE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'"
+)
+HSTS = "max-age=31536000"
+
+
+def _response_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype == "text/html" and response.status_code >= 400:
+        response.headers.setdefault("Content-Security-Policy", ERROR_PAGE_CSP)
+    if current_app.config["RENDEZVOUS_BASE_URL"].startswith("https://"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Before any blueprint adds its rules: the converter is read when a rule is made."""
     app.url_map.converters["int"] = BoundedInt
     app.before_request(_check_request)
+    app.after_request(_response_headers)
