@@ -53,6 +53,9 @@ class Booking(Base):
     buffer_after_minutes: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the name typed on this booking: the contact record is not rewritten by it (issue 12.12)
+    visitor_first_name: Mapped[str | None] = mapped_column(String(100))
+    visitor_last_name: Mapped[str | None] = mapped_column(String(100))
 
     link: Mapped[BookingLink] = relationship(lazy="joined")
     host: Mapped[User] = relationship(lazy="joined")
@@ -69,7 +72,11 @@ class Booking(Base):
 
     @property
     def visitor_name(self) -> str:
-        """The visitor as both sides read them: their name, or their email when they gave none."""
+        """The visitor as both sides read them: the name typed on this booking (the contact's
+        for bookings made before it was kept), or their email when they gave none."""
+        if self.visitor_first_name is not None:
+            typed = f"{self.visitor_first_name} {self.visitor_last_name or ''}".strip()
+            return typed or self.contact.email
         return f"{self.contact.first_name} {self.contact.last_name}".strip() or self.contact.email
 
 

@@ -185,6 +185,8 @@ def book(
                 link_id=link.id,
                 host_id=host_id,
                 contact=contact,
+                visitor_first_name=request.first_name,
+                visitor_last_name=request.last_name,
                 start_at=start,
                 end_at=start + timedelta(minutes=request.duration),
                 duration_minutes=request.duration,

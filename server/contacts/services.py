@@ -36,6 +36,7 @@ __all__ = [
     "recent_contacts",
     "schedule_choice",
     "search_contacts",
+    "contact_differences",
     "upsert_contact",
 ]
 
@@ -49,7 +50,7 @@ def upsert_contact(
     last_name: str,
     properties: Mapping[str, Any],
 ) -> Contact:
-    """B4: the contact with this email, created if new, its name and properties updated.
+    """B4: the contact with this email, created if new, else only its empty fields filled.
 
     ``INSERT … ON CONFLICT DO NOTHING`` first, so two first bookings by the same new visitor
     in two transactions can't both try to create the contact.
@@ -76,10 +77,32 @@ def upsert_contact(
         .where(Contact.account_id == account_id, Contact.email == email)
         .execution_options(populate_existing=True)
     ).one()
-    contact.first_name = first_name
-    contact.last_name = last_name
-    contact.properties = {**(contact.properties or {}), **properties}
+    # Only what the contact lacks: whoever books with a known address must not rewrite the
+    # record (issue 12.12). What they typed stays on their booking, and the host sees where
+    # it differs (:func:`contact_differences`).
+    contact.first_name = contact.first_name or first_name
+    contact.last_name = contact.last_name or last_name
+    known = contact.properties or {}
+    added = {k: v for k, v in properties.items() if v not in (None, "") and not known.get(k)}
+    if added:
+        contact.properties = {**known, **added}
     return contact
+
+
+def contact_differences(
+    contact: Contact, name: str, answers: Mapping[str, Any]
+) -> list[tuple[str, str, str]]:
+    """Where what a visitor typed differs from the contact on record: ``(what, typed,
+    on_record)`` for the name and each property the contact has another value for."""
+    found = []
+    on_record = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+    if name.strip() and " ".join(name.split()).lower() != " ".join(on_record.split()).lower():
+        found.append(("name", name, on_record))
+    for key, value in answers.items():
+        recorded = (contact.properties or {}).get(key)
+        if recorded not in (None, "") and value not in (None, "") and str(value) != str(recorded):
+            found.append((key, str(value), str(recorded)))
+    return found
 
 
 # -- reading -------------------------------------------------------------------------------

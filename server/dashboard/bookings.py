@@ -23,6 +23,7 @@ from server.bookings import services as booking_services
 from server.bookings.forms import LEGAL_BASES, consent_time
 from server.bookings.models import Booking
 from server.clock import utcnow
+from server.contacts import services as contact_services
 from server.dashboard.forms import service_errors
 from server.dashboard.rendering import render
 from server.dashboard.session import login_required, safe_next, signed_in_user
@@ -187,6 +188,9 @@ def _detail_page(
         answers=answer_rows(booking),
         consent=consent_facts(booking),
         changes=change_rows(booking),
+        differences=contact_services.contact_differences(
+            booking.contact, booking.visitor_name, booking.answers or {}
+        ),
         errors=errors or {},
         reason=request.form.get("reason", "") if errors else "",
         max_reason=booking_services.MAX_REASON_LENGTH,
