@@ -15,7 +15,7 @@ import warnings
 from dataclasses import dataclass
 
 from flask import current_app
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
@@ -106,6 +106,23 @@ def check_image(data: bytes) -> CheckedImage:
     return CheckedImage(FORMATS[image_format], width, height, len(data))
 
 
+def reencode(data: bytes, checked: CheckedImage) -> bytes:
+    """The image drawn again by Pillow in its own format: only pixels survive, so whatever
+    rode along (EXIF with a photo's GPS position, a polyglot's script or archive after the
+    image data) is gone. A photo taken sideways is turned upright first, since the EXIF
+    orientation that said so goes too. An animation keeps its first frame."""
+    with Image.open(io.BytesIO(data)) as opened:
+        image = ImageOps.exif_transpose(opened) or opened
+        out = io.BytesIO()
+        if checked.content_type == "image/jpeg":
+            image.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
+        elif checked.content_type == "image/webp":
+            image.save(out, "WEBP", quality=90)
+        else:
+            image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
 def store_image(session: Session, account_id: int, data: bytes, purpose: str) -> Upload:
     """Check, then store. Nothing is added to the session when the check fails.
 
@@ -114,6 +131,7 @@ def store_image(session: Session, account_id: int, data: bytes, purpose: str) ->
     if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
     checked = check_image(data)
+    data = reencode(data, checked)
     upload = Upload(
         account_id=account_id,
         key=secrets.token_urlsafe(24),
@@ -121,7 +139,7 @@ def store_image(session: Session, account_id: int, data: bytes, purpose: str) ->
         content_type=checked.content_type,
         width=checked.width,
         height=checked.height,
-        size=checked.size,
+        size=len(data),
         data=data,
     )
     session.add(upload)

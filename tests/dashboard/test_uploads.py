@@ -160,3 +160,30 @@ def test_replacing_or_removing_the_logo_keeps_no_old_files(signed_in, db):
     )
     assert db("SELECT id FROM uploads") == []
     assert db("SELECT logo_url FROM accounts") == [(None,)]
+
+
+def photo_with_exif_and_a_tail() -> bytes:
+    """A JPEG carrying EXIF (a GPS position, an orientation) and a script after its end."""
+    image = Image.new("RGB", (40, 20), "#e4572e")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to show it upright
+    exif[0x8825] = {2: (48.0, 51.0, 24.0)}  # GPSInfo: latitude
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue() + b"<script>alert(document.cookie)</script>"
+
+
+def test_an_uploaded_photo_is_stored_as_pixels_only(signed_in, client, db):
+    response = signed_in.post(
+        "/app/account/branding",
+        {"accent_color": "#e4572e", "logo": (io.BytesIO(photo_with_exif_and_a_tail()), "me.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    [(logo_url,)] = db("SELECT logo_url FROM accounts")
+    served = client.get(logo_url.removeprefix("http://rendezvous.test")).data
+    assert b"<script>" not in served
+    with Image.open(io.BytesIO(served)) as image:
+        assert image.format == "JPEG"
+        assert not image.getexif()  # no GPS, no orientation left
+        assert image.size == (20, 40)  # turned upright as its orientation said
