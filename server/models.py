@@ -1,6 +1,6 @@
 """Every model, imported once so SQLAlchemy and Alembic see the whole schema."""
 
-from server.accounts.models import Account, ApiToken, Invitation, User
+from server.accounts.models import Account, ApiToken, Invitation, User, UserSession
 from server.bookings.models import Booking, BookingChange, BookingHost
 from server.calendars.models import (
     Calendar,
@@ -40,6 +40,7 @@ __all__ = [
     "OutboxMessage",
     "Upload",
     "User",
+    "UserSession",
     "VisitorRequest",
     "metadata",
 ]

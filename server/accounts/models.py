@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.clock import utcnow
 from server.db import Base, UTCDateTime
 
-__all__ = ["ROLES", "Account", "AccountOwned", "ApiToken", "Invitation", "User"]
+__all__ = ["ROLES", "Account", "AccountOwned", "ApiToken", "Invitation", "User", "UserSession"]
 
 #: an admin changes the account (branding, domains, GDPR defaults, team); a member their links
 ROLES = ("admin", "member")
@@ -75,8 +75,25 @@ class ApiToken(Base):
     #: what the user called it, to know which one to revoke
     name: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: after this the token opens nothing (issue 12.3); null for tokens made before
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class UserSession(Base):
+    """One signed-in dashboard session (A1, issue 12.3): the cookie holds its token, only the
+    token's SHA-256 is stored. Logging out ends it; a password reset ends all of the user's;
+    one left idle, or too old, opens nothing."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Invitation(AccountOwned, Base):

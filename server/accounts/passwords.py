@@ -12,13 +12,15 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from server.accounts import mail
-from server.accounts.models import User
+from server.accounts.models import ApiToken, User
 from server.accounts.services import user_by_email
+from server.accounts.sessions import end_user_sessions
+from server.clock import utcnow
 from server.db import transaction
 
 __all__ = [
@@ -71,6 +73,9 @@ def request_reset(session: Session, email: str) -> None:
 
 
 def set_password(session: Session, user: User, password: str) -> None:
-    """The new password, committed; it also ends the reset link and every other session."""
+    """The new password, committed; it also ends the reset link, every session of the user
+    and every API token they made (whoever had the old password may have kept one)."""
     with transaction(session):
         user.password_hash = generate_password_hash(password)
+        end_user_sessions(session, user.id, utcnow())
+        session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.accounts.access import account_row
 from server.accounts.models import Account, ApiToken, User
+from server.clock import utcnow
 from server.db import transaction
 from server.errors import NotFound, ValidationFailed
 from server.slugs import first_free, slugify
@@ -138,12 +140,25 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+#: how long a bearer token opens the API (a new one is a login away)
+TOKEN_LIFETIME = timedelta(days=90)
+
+
 def issue_token(session: Session, user: User, name: str = "") -> str:
     """A new bearer token, committed; only its hash is kept, so this is the one time it is
     seen."""
     token = new_token("rdv_")
+    now = utcnow()
     with transaction(session):
-        session.add(ApiToken(user_id=user.id, token_hash=token_hash(token), name=name[:100]))
+        session.add(
+            ApiToken(
+                user_id=user.id,
+                token_hash=token_hash(token),
+                name=name[:100],
+                created_at=now,
+                expires_at=now + TOKEN_LIFETIME,
+            )
+        )
     return token
 
 
@@ -170,8 +185,12 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
+    """The user of a bearer token that is neither revoked nor expired."""
     return session.scalar(
         select(User)
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == token_hash(token))
+        .where(
+            ApiToken.token_hash == token_hash(token),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
+        )
     )

@@ -1,8 +1,9 @@
 """Who is signed in to the dashboard (A1): a tiny Flask-Login, on Flask's signed cookie session.
 
-The cookie holds the user's id and a fingerprint of their password hash. Changing the
-password (a reset) changes the fingerprint, so every other session of that user ends at once;
-nothing is kept on the server, so any number of server processes agree (SPEC §2).
+The cookie holds a session token (:mod:`server.accounts.sessions` keeps whether that session
+is still on: logging out ends it, a password reset ends all of the user's, and an idle or old
+one is over) and a fingerprint of the user's password hash, so a new password also ends every
+session at once. Every server process reads the same rows (SPEC §2).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, g, redirect, request, session, url_for
 
 from server.accounts.models import User
+from server.accounts.sessions import end_session, session_user, start_session
+from server.clock import utcnow
 from server.db import get_session
 
 __all__ = [
@@ -30,7 +33,7 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-_USER = "user_id"
+_SESSION = "session_token"
 _FINGERPRINT = "password_fingerprint"
 
 
@@ -42,25 +45,30 @@ def _fingerprint(user: User) -> str:
 def log_in(user: User) -> None:
     """Start a fresh session (a new CSRF token too: no fixation of a pre-login session)."""
     session.clear()
-    session[_USER] = user.id
+    session[_SESSION] = start_session(get_session(), user, utcnow())
     session[_FINGERPRINT] = _fingerprint(user)
     session.permanent = True
     g.dashboard_user = user
 
 
 def log_out() -> None:
+    """End this session on the server too: a copy of the cookie opens nothing afterwards."""
+    token = session.get(_SESSION)
+    if isinstance(token, str):
+        end_session(get_session(), token, utcnow())
     session.clear()
     g.dashboard_user = None
 
 
 def current_user() -> User | None:
-    """The signed-in user, or ``None`` (no session, a deleted user, a changed password)."""
+    """The signed-in user, or ``None`` (no session, an ended or idle one, a deleted user, a
+    changed password)."""
     if "dashboard_user" in g:
         return g.dashboard_user
     user = None
-    user_id = session.get(_USER)
-    if isinstance(user_id, int):
-        candidate = get_session().get(User, user_id)
+    token = session.get(_SESSION)
+    if isinstance(token, str):
+        candidate = session_user(get_session(), token, utcnow())
         if candidate is not None and hmac.compare_digest(
             session.get(_FINGERPRINT, ""), _fingerprint(candidate)
         ):
