@@ -20,6 +20,7 @@ __all__ = [
     "DATABASE_UNAVAILABLE",
     "ApiError",
     "Conflict",
+    "Forbidden",
     "NotFound",
     "ValidationFailed",
     "error_response",
@@ -74,6 +75,11 @@ class NotFound(ApiError):
 class Conflict(ApiError):
     status = 409
     code = "conflict"
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
 
 
 class ValidationFailed(ApiError):

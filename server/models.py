@@ -1,6 +1,13 @@
 """Every model, imported once so SQLAlchemy and Alembic see the whole schema."""
 
-from server.accounts.models import Account, ApiToken, Invitation, User, UserSession
+from server.accounts.models import (
+    Account,
+    ApiToken,
+    AuditRecord,
+    Invitation,
+    User,
+    UserSession,
+)
 from server.bookings.models import Booking, BookingChange, BookingHost
 from server.calendars.models import (
     Calendar,
@@ -22,6 +29,7 @@ metadata = Base.metadata
 __all__ = [
     "Account",
     "ApiToken",
+    "AuditRecord",
     "Booking",
     "BookingChange",
     "BookingHost",

@@ -11,7 +11,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.clock import utcnow
 from server.db import Base, UTCDateTime
 
-__all__ = ["ROLES", "Account", "AccountOwned", "ApiToken", "Invitation", "User", "UserSession"]
+__all__ = [
+    "ROLES",
+    "Account",
+    "AccountOwned",
+    "ApiToken",
+    "AuditRecord",
+    "Invitation",
+    "User",
+    "UserSession",
+]
 
 #: an admin changes the account (branding, domains, GDPR defaults, team); a member their links
 ROLES = ("admin", "member")
@@ -107,3 +116,16 @@ class Invitation(AccountOwned, Base):
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditRecord(AccountOwned, Base):
+    """Who did what to personal data, and when (A6): a contact's export or erasure. The
+    record names the contact by id only, so it outlives the erasure it tells of."""
+
+    __tablename__ = "audit_records"
+
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: who, as they were named then (the user may be deleted later)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import jsonify
+from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
@@ -11,6 +13,7 @@ from server.accounts.access import account_row
 from server.accounts.auth import current_user, require_host
 from server.bookings.schemas import BookingChangeSchema
 from server.contacts.models import Contact
+from server.contacts.privacy import erase_contact, export_contact
 from server.contacts.schemas import ContactSchema
 from server.contacts.services import ContactRecord, contact_record, recent_contacts
 from server.db import get_session
@@ -76,3 +79,31 @@ def get_contact(contact_id: int) -> ContactRecord:
     session = get_session()
     contact = account_row(session, Contact, contact_id, current_user().account_id, "contact")
     return contact_record(session, contact)
+
+
+@blp.route("/<int:contact_id>/export", endpoint="export", methods=["GET"])
+@blp.doc(security=SECURITY)
+@require_host
+def export(contact_id: int) -> ResponseReturnValue:
+    """Everything the account holds about the contact, as JSON (GDPR access, A6); admins
+    only, and audited.
+
+    :raise 403: not an admin. :raise 404: no such contact in this account.
+    """
+    data = export_contact(get_session(), current_user(), contact_id)
+    response = jsonify(data)
+    response.headers["Content-Disposition"] = f'attachment; filename="contact-{contact_id}.json"'
+    return response
+
+
+@blp.route("/<int:contact_id>", endpoint="erase", methods=["DELETE"])
+@blp.doc(security=SECURITY)
+@blp.response(204)
+@require_host
+def erase(contact_id: int) -> None:
+    """Erase the person behind the contact (GDPR erasure, A6): bookings anonymised, consent
+    records kept; admins only, and audited.
+
+    :raise 403: not an admin. :raise 404: no such contact in this account.
+    """
+    erase_contact(get_session(), current_user(), contact_id)

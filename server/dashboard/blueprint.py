@@ -78,6 +78,12 @@ bp.add_url_rule(
 bp.add_url_rule("/contacts", "contacts", contacts.contact_list, methods=GET)
 bp.add_url_rule("/contacts/<int:contact_id>", "contact", contacts.contact_record, methods=GET)
 bp.add_url_rule(
+    "/contacts/<int:contact_id>/export", "contact_export", contacts.contact_export, methods=GET
+)
+bp.add_url_rule(
+    "/contacts/<int:contact_id>/erase", "contact_erase", contacts.contact_erase, methods=POST
+)
+bp.add_url_rule(
     "/contacts/<int:contact_id>/schedule", "contact_schedule", contacts.schedule, methods=BOTH
 )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import flash, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
@@ -20,19 +20,28 @@ from server.bookings import services as booking_services
 from server.bookings.forms import IDENTITY_KEYS, LEGAL_BASES, consent_time
 from server.bookings.models import Booking
 from server.calendars.meetings import contact_meetings
+from server.contacts import privacy
 from server.contacts import services as contact_services
 from server.contacts.models import Contact
 from server.dashboard.bookings import ChangeRow, change_rows
 from server.dashboard.forms import Errors, service_errors, status_for
 from server.dashboard.rendering import render, zone_names
-from server.dashboard.session import login_required, signed_in_user
+from server.dashboard.session import admin_required, login_required, signed_in_user
 from server.db import get_session
 from server.errors import ApiError
 from server.fields import AwareDateTime
 from server.links.models import BookingLink
 from server.timezones import zone
 
-__all__ = ["contact_list", "contact_record", "get_account_contact", "schedule", "timeline"]
+__all__ = [
+    "contact_erase",
+    "contact_export",
+    "contact_list",
+    "contact_record",
+    "get_account_contact",
+    "schedule",
+    "timeline",
+]
 
 SCHEDULE_DAYS = 14
 
@@ -263,3 +272,29 @@ def schedule(contact_id: int) -> ResponseReturnValue:
         identity_keys=IDENTITY_KEYS,
         zones=zone_names(),
     )
+
+
+# -- GDPR (A6): export, erase -----------------------------------------------------------------
+
+
+@admin_required
+def contact_export(contact_id: int) -> ResponseReturnValue:
+    """The contact's data as a JSON download; audited. :raise 404: not in this account."""
+    data = privacy.export_contact(get_session(), signed_in_user(), contact_id)
+    response = jsonify(data)
+    response.headers["Content-Disposition"] = f'attachment; filename="contact-{contact_id}.json"'
+    return response
+
+
+@admin_required
+def contact_erase(contact_id: int) -> ResponseReturnValue:
+    """Erase the person behind the contact, once the admin ticked the box; audited.
+
+    :raise 404: not in this account.
+    """
+    if request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm the erasure.", "error")
+        return redirect(url_for("dashboard.contact", contact_id=contact_id))
+    privacy.erase_contact(get_session(), signed_in_user(), contact_id)
+    flash("The contact's personal data is erased; their bookings remain, anonymous.")
+    return redirect(url_for("dashboard.contact", contact_id=contact_id))
