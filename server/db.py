@@ -193,7 +193,10 @@ def transaction(session: Session, *, write_lock: bool = False) -> Iterator[Sessi
         session.commit()  # reads only, as just checked
     session.info[_UNIT], session.info[_LOCKED] = True, write_lock
     try:
-        if write_lock:
+        # SQLite: every unit takes the database's one write lock at BEGIN (waiting for it up
+        # to the busy timeout). A unit that read first and asked for it only when it wrote
+        # would fail at once with "database is locked" while another writer held it.
+        if write_lock or session.get_bind().dialect.name == "sqlite":
             session.connection(execution_options={"rendezvous_write_lock": True})
         yield session
         session.commit()
