@@ -20,7 +20,9 @@ WORKERS = 4
 WRITERS = 160
 
 
-def test_a_hundred_and_sixty_simultaneous_host_writes_all_succeed(db_url: str, tmp_path: Path) -> None:
+def test_a_hundred_and_sixty_simultaneous_host_writes_all_succeed(
+    db_url: str, tmp_path: Path
+) -> None:
     seeded = seed_host_and_links(
         db_url,
         *({"name": f"Link {n}"} for n in range(8)),

@@ -34,7 +34,7 @@ from server.calendars.providers import (
 )
 from server.calendars.rest import Conflict, Gone, RestClient, TokenSource
 
-__all__ = ["GoogleProvider", "busy_event", "busy_events_of", "meeting_of"]
+__all__ = ["GoogleProvider", "busy_event", "meeting_of"]
 
 #: the private extended property naming the booking an event was written for
 BOOKING_PROPERTY = "rendezvousBooking"
@@ -117,14 +117,6 @@ def meeting_of(event: dict[str, Any], options: BusyOptions) -> BusyEvent | None:
         all_day=all_day,
         participants=frozenset(p.lower() for p in people if p),
     )
-
-
-def busy_events_of(
-    data: bytes, start: datetime, end: datetime, options: BusyOptions
-) -> list[BusyEvent]:
-    """The busy occurrence of one event resource (``Resource.data``) within the window."""
-    found = busy_event(json.loads(data), options)
-    return [found] if found is not None and found.start < end and found.end > start else []
 
 
 class GoogleProvider:

@@ -36,7 +36,6 @@ from server.calendars.rest import Gone, RestClient, TokenSource
 __all__ = [
     "MicrosoftProvider",
     "busy_event",
-    "busy_events_of",
     "meeting_of",
     "transaction_id",
 ]
@@ -130,14 +129,6 @@ def meeting_of(event: dict[str, Any], options: BusyOptions) -> BusyEvent | None:
         all_day=all_day,
         participants=frozenset(p.lower() for p in people if p),
     )
-
-
-def busy_events_of(
-    data: bytes, start: datetime, end: datetime, options: BusyOptions
-) -> list[BusyEvent]:
-    """The busy occurrence of one stored event resource within the window."""
-    found = busy_event(json.loads(data), options)
-    return [found] if found is not None and found.start < end and found.end > start else []
 
 
 class MicrosoftProvider:

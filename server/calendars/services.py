@@ -46,6 +46,7 @@ from server.calendars.oauth import TokenKeeper, oauth_app
 from server.calendars.providers import (
     OWN_UID,
     AuthFailed,
+    Changes,
     ProviderError,
     RemoteCalendar,
     Resource,
@@ -188,10 +189,10 @@ def _events_of(
     resource: Resource, start: datetime, end: datetime, user: User, calendar: Calendar
 ) -> list[BusyEvent]:
     """The busy occurrences of one stored object, read the way its provider stores it."""
-    if resource.format == "google":
-        return google.busy_events_of(resource.data, start, end, busy_options(user, calendar))
-    if resource.format == "graph":
-        return microsoft.busy_events_of(resource.data, start, end, busy_options(user, calendar))
+    if resource.format in ("google", "graph"):  # one event resource of a JSON API
+        read = google.busy_event if resource.format == "google" else microsoft.busy_event
+        found = read(json.loads(resource.data), busy_options(user, calendar))
+        return [found] if found is not None and found.start < end and found.end > start else []
     options = busy_options(user, calendar, calendar_zone_of(resource.data))
     return busy_events(resource.data, start, end, options)
 
@@ -223,6 +224,13 @@ class _Fetched:
     sync_token: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+
+
+def _listed(changes: Changes) -> _Fetched:
+    """A first, full listing of a calendar (on connecting), as a sync writes it."""
+    return _Fetched(
+        full=True, resources=list(changes.changed), removed=[], sync_token=changes.sync_token
+    )
 
 
 def _caldav(connection: CalendarConnection) -> CalDavProvider:
@@ -551,14 +559,7 @@ def connect_caldav(
             connection.calendars.append(calendar)
         session.flush()
         for calendar in connection.calendars:
-            changes = listings[calendar.remote_id]
-            fetched = _Fetched(
-                full=True,
-                resources=list(changes.changed),
-                removed=[],
-                sync_token=changes.sync_token,
-            )
-            _write(session, user, calendar, fetched, span, now)
+            _write(session, user, calendar, _listed(listings[calendar.remote_id]), span, now)
     return connection
 
 
@@ -612,13 +613,7 @@ def connect_oauth(
             changes = listings.get(calendar.remote_id)
             if changes is None:
                 continue  # no longer at the provider: left as it is, the host may remove it
-            fetched = _Fetched(
-                full=True,
-                resources=list(changes.changed),
-                removed=[],
-                sync_token=changes.sync_token,
-            )
-            _write(session, user, calendar, fetched, span, now)
+            _write(session, user, calendar, _listed(changes), span, now)
     return connection
 
 

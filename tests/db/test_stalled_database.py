@@ -69,9 +69,7 @@ def test_a_booking_blocked_by_a_held_lock_is_a_503_soon(app, client, make_link, 
     assert again.status_code == 201  # nothing was left half done
 
 
-def test_the_dashboard_answers_503_not_500_while_the_database_is_stalled(
-    app, client, host, db_url
-):
+def test_the_dashboard_answers_503_not_500_while_the_database_is_stalled(app, client, host, db_url):
     from tests.dashboard.conftest import Dashboard
 
     dash = Dashboard(client)
