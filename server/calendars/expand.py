@@ -173,16 +173,10 @@ def busy_events(
     if end <= start:
         return found
     own = frozenset(_address(a) for a in options.own_addresses)
-    host_zone = _zone(options.host_zone)
-    for data in calendars:
-        for calendar in parse_calendars(data):
-            declared = _declared_zone(calendar)
-            day_zone = _zone(declared or options.calendar_zone or options.host_zone)
-            floating_zone = _zone(declared) if declared else host_zone
-            for occurrence in _occurrences(calendar, declared, floating_zone, start, end):
-                event = _busy_event(occurrence, options, own, host_zone, day_zone)
-                if event is not None and event.start < end and start < event.end:
-                    found.append(event)
+    for occurrence, host_zone, day_zone in _each_occurrence(calendars, start, end, options):
+        event = _busy_event(occurrence, options, own, host_zone, day_zone)
+        if event is not None and event.start < end and start < event.end:
+            found.append(event)
     found.sort(key=lambda e: (e.start, e.end, e.uid))
     return found
 
@@ -199,6 +193,23 @@ def meetings_in(
     if isinstance(calendars, bytes | str | Calendar):
         calendars = [calendars]
     found: list[BusyEvent] = []
+    for occurrence, host_zone, day_zone in _each_occurrence(calendars, start, end, options):
+        if str(occurrence.component.get("STATUS", "")).upper() == "CANCELLED":
+            continue
+        event = _event(occurrence, host_zone, day_zone)
+        if event is not None and event.start < end and start < event.end:
+            found.append(event)
+    return found
+
+
+def _each_occurrence(
+    calendars: Iterable[bytes | str | Calendar],
+    start: datetime,
+    end: datetime,
+    options: BusyOptions,
+) -> Iterator[tuple[_Occurrence, tzinfo, tzinfo]]:
+    """Every VEVENT occurrence near the window, with the host's zone and the zone its
+    calendar's days are in (its ``X-WR-TIMEZONE``, else the calendar's, else the host's)."""
     host_zone = _zone(options.host_zone)
     for data in calendars:
         for calendar in parse_calendars(data):
@@ -206,13 +217,7 @@ def meetings_in(
             day_zone = _zone(declared or options.calendar_zone or options.host_zone)
             floating_zone = _zone(declared) if declared else host_zone
             for occurrence in _occurrences(calendar, declared, floating_zone, start, end):
-                component = occurrence.component
-                if str(component.get("STATUS", "")).upper() == "CANCELLED":
-                    continue
-                event = _event(occurrence, host_zone, day_zone)
-                if event is not None and event.start < end and start < event.end:
-                    found.append(event)
-    return found
+                yield occurrence, host_zone, day_zone
 
 
 @dataclass(frozen=True, slots=True)
