@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test bench lint db demo assets postgres chromium node clean
+.PHONY: run test bench lint db demo assets postgres redis chromium node clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ run: assets demo
 		$(BIN)/rendezvous serve --bind $(HOST):$(PORT)
 
 ## make test: install test dependencies, make sure PostgreSQL is up, run everything on both databases.
-test: $(VENV)/.installed-test postgres chromium node assets
+test: $(VENV)/.installed-test postgres redis chromium node assets
 	$(BIN)/ruff check .
 	npm test --silent
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
@@ -53,6 +53,15 @@ postgres:
 		{ echo "PostgreSQL is not running and could not be started"; exit 1; }
 	@for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; \
 		echo "PostgreSQL did not come up"; exit 1
+
+## Redis for the shared rate-limit counters' tests (DEVELOPERS.md); it keeps nothing on disk.
+redis:
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || \
+		redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+			--dir /var/lib/redis --logfile /var/log/redis/ci.log || \
+		{ echo "Redis is not running and could not be started"; exit 1; }
+	@for i in 1 2 3 4 5 6 7 8 9 10; do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && exit 0; sleep 1; done; \
+		echo "Redis did not come up"; exit 1
 
 ## Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`).
 chromium:
@@ -66,7 +75,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 ## make bench: one JSON line per figure (name, median, unit).
-bench: $(VENV)/.installed-test postgres chromium node assets
+bench: $(VENV)/.installed-test postgres redis chromium node assets
 	@for script in tests/benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 lint: $(VENV)/.installed-test

@@ -27,6 +27,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = app.config["RENDEZVOUS_SECRET_KEY"]
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.json.sort_keys = False
+    if app.config["RENDEZVOUS_PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # the client's address is the one the last trusted proxy saw (rate limits, logs)
+        count = app.config["RENDEZVOUS_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count)  # type: ignore[method-assign]
 
     guards.init_app(app)  # first: the id converter is read as each rule is added
     db.init_app(app)

@@ -9,10 +9,12 @@ from flask_smorest import Api
 from marshmallow import Schema
 from werkzeug.routing import BaseConverter
 
-from server.limiter import limiter
+from server import limiter
+from server.errors import ErrorSchema
+from server.openapi import AnswerConverter, ErrorResponsesPlugin
 from server.public.cors import apply_account_origins
 
-__all__ = ["SlugConverter", "init_app"]
+__all__ = ["RendezvousApi", "SlugConverter", "init_app"]
 
 
 class SlugConverter(BaseConverter):
@@ -20,6 +22,25 @@ class SlugConverter(BaseConverter):
 
     regex = r"[a-z0-9](?:[a-z0-9-]{0,62})/[a-z0-9](?:[a-z0-9-]{0,62})"
     part_isolating = False
+
+
+class RendezvousApi(Api):
+    """flask-smorest's Api, documenting errors as :mod:`server.errors` writes them.
+
+    No ``default`` response: each operation lists the error statuses it answers
+    (:mod:`server.openapi`), so a client, or a fuzzer, can tell an undocumented one.
+    """
+
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+
+class _MarshmallowPlugin(MarshmallowPlugin):
+    Converter = AnswerConverter
+
+
+def _slug_parameter(converter: BaseConverter) -> dict[str, str]:
+    return {"type": "string", "pattern": f"^{converter.regex}$"}
 
 
 def _schema_name(schema: type[Schema] | Schema) -> str:
@@ -39,17 +60,16 @@ def init_app(app: Flask) -> None:
         OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
-        RATELIMIT_ENABLED=app.config["RENDEZVOUS_RATELIMIT_ENABLED"],
-        RATELIMIT_STORAGE_URI=app.config["RENDEZVOUS_RATELIMIT_STORAGE_URL"],
-        RATELIMIT_HEADERS_ENABLED=True,
     )
-    api = Api(
+    api = RendezvousApi(
         app,
         spec_kwargs={
             "info": {"description": "Rendezvous public and host API"},
-            "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name),
+            "marshmallow_plugin": _MarshmallowPlugin(schema_name_resolver=_schema_name),
+            "extra_plugins": [ErrorResponsesPlugin(app)],
         },
     )
+    api.register_converter(SlugConverter, _slug_parameter)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/tokens"}
     )

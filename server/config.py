@@ -23,9 +23,22 @@ _DEFAULTS: dict[str, Any] = {
     "RENDEZVOUS_MAIL_DIR": None,
     "RENDEZVOUS_MAIL_FROM": None,  # the From address; no-reply@<host of BASE_URL> when unset
     "RENDEZVOUS_RATELIMIT_ENABLED": True,
-    "RENDEZVOUS_RATELIMIT_STORAGE_URL": "memory://",
+    # where counters live (server.limiter): redis://… to share them between machines; a
+    # SQLite file in the instance folder, shared by this machine's processes, when unset
+    "RENDEZVOUS_RATELIMIT_STORAGE_URL": None,
+    # how many proxies in front of the app append to X-Forwarded-For (0: none, the socket's
+    # address is the client's)
+    "RENDEZVOUS_PROXY_COUNT": "0",
+    # per client address
     "RENDEZVOUS_PUBLIC_RATE_LIMIT": "120 per minute",
     "RENDEZVOUS_BOOKING_RATE_LIMIT": "20 per minute",
+    "RENDEZVOUS_LOGIN_RATE_LIMIT": "10 per minute",
+    # per account tried (API and dashboard together), per address sent a sign-up link or a
+    # reset, per visitor address booked or requested (all links together) and per link
+    "RENDEZVOUS_LOGIN_ACCOUNT_RATE_LIMIT": "10 per 10 minutes",
+    "RENDEZVOUS_ACCOUNT_EMAIL_RATE_LIMIT": "3 per hour",
+    "RENDEZVOUS_VISITOR_EMAIL_RATE_LIMIT": "10 per hour;30 per day",
+    "RENDEZVOUS_LINK_BOOKING_RATE_LIMIT": "100 per hour",
     # Fernet keys, comma-separated: the first encrypts, all decrypt (server.crypto);
     # derived from RENDEZVOUS_SECRET_KEY when unset
     "RENDEZVOUS_ENCRYPTION_KEYS": None,
@@ -87,10 +100,22 @@ def load_settings(instance_path: str, test_config: Mapping[str, Any] | None) -> 
     if not settings["RENDEZVOUS_SECRET_KEY"]:
         settings["RENDEZVOUS_SECRET_KEY"] = _instance_secret(instance)
     settings["RENDEZVOUS_BASE_URL"] = settings["RENDEZVOUS_BASE_URL"].rstrip("/")
+    settings["RENDEZVOUS_PROXY_COUNT"] = _proxy_count(settings["RENDEZVOUS_PROXY_COUNT"])
     settings["RENDEZVOUS_ENCRYPTION_KEYS"] = _encryption_keys(
         settings["RENDEZVOUS_ENCRYPTION_KEYS"]
     )
     return settings
+
+
+def _proxy_count(raw: str | int) -> int:
+    """:raise InvalidSetting: not a whole number from 0 to 10 (a typo must not trust headers)."""
+    try:
+        count = int(raw)
+    except (TypeError, ValueError):
+        count = -1
+    if not 0 <= count <= 10:
+        raise InvalidSetting("RENDEZVOUS_PROXY_COUNT", "a whole number of proxies from 0 to 10")
+    return count
 
 
 def _encryption_keys(raw: str | Sequence[str | bytes] | None) -> tuple[str, ...]:

@@ -13,13 +13,18 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 from markupsafe import escape
+from marshmallow import Schema
+from marshmallow import fields as ma_fields
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from server.limiter import refusal_message, retry_after_seconds
 
 __all__ = [
     "DATABASE_UNAVAILABLE",
     "ApiError",
     "Conflict",
+    "ErrorSchema",
     "Forbidden",
     "NotFound",
     "ValidationFailed",
@@ -90,6 +95,38 @@ class ValidationFailed(ApiError):
         self, fields: Mapping[str, list[str]], message: str = "Some fields are invalid."
     ) -> None:
         super().__init__(message, fields=fields)
+
+
+class ErrorDetailSchema(Schema):
+    """The inside of every error answer; documents what :func:`error_response` writes."""
+
+    class Meta:
+        ordered = True
+
+    code = ma_fields.String(
+        required=True,
+        metadata={
+            "description": "machine-readable and stable: not_found, validation_error, "
+            "slot_unavailable, rate_limited, unavailable, ..."
+        },
+    )
+    message = ma_fields.String(required=True, metadata={"description": "for people, in English"})
+    field_messages = ma_fields.Dict(
+        data_key="fields",
+        keys=ma_fields.String(),
+        values=ma_fields.List(ma_fields.String()),
+        metadata={
+            "description": "validation_error only: each invalid field (nested ones joined "
+            "with dots, e.g. availability.mon) with its messages"
+        },
+    )
+
+
+class ErrorSchema(Schema):
+    """``{"error": {...}}``: the one error shape (SPEC §10), as the OpenAPI document's
+    ``Error`` component, so generated clients read errors where they are."""
+
+    error = ma_fields.Nested(ErrorDetailSchema, required=True)
 
 
 def error_response(
@@ -177,8 +214,10 @@ def handle_http_exception(error: HTTPException) -> Response:
     code = _CODES.get(status, "http_error")
     message = error.description or error.name
     if status == 429:
-        message = "Too many requests; try again in a minute."
+        message = refusal_message(error, "Too many requests; try again in a minute.")
     response = error_response(status, code, message)
+    if status == 429:
+        response.headers["Retry-After"] = str(retry_after_seconds())
     if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, request
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from server.errors import ApiError, ValidationFailed
@@ -32,6 +33,13 @@ class BoundedInt(IntegerConverter):
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        # A 404 here, not werkzeug's ValidationError: that one becomes a 405 when a rule for
+        # another method has the same path (DELETE /api/v1/links/<huge>).
+        if self.max is not None and int(value) > self.max:
+            raise NotFound()
+        return super().to_python(value)
 
 
 class TooDeep(ApiError):

@@ -98,6 +98,30 @@ def drop_pg_database(name: str) -> None:
     admin.dispose()
 
 
+REDIS_URL = os.environ.get("RENDEZVOUS_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """An empty Redis database of this test worker's own; fails loudly when Redis is down."""
+    import redis
+
+    worker = _worker()
+    index = 1 + (int(worker[2:]) % 15 if worker.startswith("gw") else 0)
+    url = f"{REDIS_URL}/{index}"
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    except redis.RedisError as exc:  # pragma: no cover - the message is the point
+        pytest.fail(
+            f"Redis is not reachable at {REDIS_URL} ({exc}). Start it with: make redis",
+            pytrace=False,
+        )
+    yield url
+    client.flushdb()
+    client.close()
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"

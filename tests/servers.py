@@ -104,18 +104,20 @@ def start_gunicorn(
     *,
     port: int | None = None,
     via_cli: bool = False,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
     """Run gunicorn with ``workers`` processes on ``db_url``; yields its base URL.
 
     ``via_cli=True`` starts it through ``rendezvous serve`` (the path ``make run`` takes)
-    instead of calling gunicorn directly. Output goes to files, not pipes, so a chatty
+    instead of calling gunicorn directly. ``env`` adds settings (rate limits are off unless
+    it sets ``RENDEZVOUS_RATELIMIT_ENABLED``). Output goes to files, not pipes, so a chatty
     server can never block on a full pipe buffer.
     """
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
     tmp_path = Path(tmp_path)
     tmp_path.mkdir(parents=True, exist_ok=True)
-    env = server_env(db_url, tmp_path / "instance", base_url)
+    settings = server_env(db_url, tmp_path / "instance", base_url) | dict(env or {})
     if via_cli:
         argv = [str(BIN / "rendezvous"), "serve", "--bind", f"127.0.0.1:{port}"]
         argv += ["--workers", str(workers)]
@@ -125,7 +127,7 @@ def start_gunicorn(
     stdout_path = tmp_path / f"gunicorn-{port}.out"
     stderr_path = tmp_path / f"gunicorn-{port}.err"
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=err)
+        process = subprocess.Popen(argv, cwd=ROOT, env=settings, stdout=out, stderr=err)
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not _answers(base_url, "/api/v1/openapi.json"):

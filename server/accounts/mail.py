@@ -22,7 +22,14 @@ from server.notifications.models import OutboxMessage
 from server.notifications.outbox import enqueue
 from server.notifications.settings import current_settings
 
-__all__ = ["absolute_url", "send_account_email", "send_invitation", "send_reset_link"]
+__all__ = [
+    "absolute_url",
+    "send_account_email",
+    "send_account_exists",
+    "send_invitation",
+    "send_reset_link",
+    "send_signup_link",
+]
 
 
 def absolute_url(endpoint: str, **values: str) -> str:
@@ -44,7 +51,7 @@ def send_account_email(
     session: Session,
     *,
     kind: str,
-    account_id: int,
+    account_id: int | None,
     to_email: str,
     to_name: str,
     subject: str,
@@ -116,4 +123,48 @@ def send_invitation(
         ],
         url=absolute_url("dashboard.accept_invitation", token=token),
         valid_for=invitation.expires_at - invitation.created_at,
+    )
+
+
+def send_signup_link(
+    session: Session, email: str, name: str, token: str, valid_for: timedelta
+) -> OutboxMessage:
+    """Queue the email whose link creates the account (:mod:`.signup`); it belongs to no
+    account yet."""
+    return send_account_email(
+        session,
+        kind="signup_link",
+        account_id=None,
+        to_email=email,
+        to_name=name,
+        subject="Finish creating your Rendezvous account",
+        paragraphs=[
+            f"Hello {name},",
+            f"Someone (hopefully you) asked for a Rendezvous account for {email}. Follow this "
+            "link within 24 hours to create it and sign in. If it wasn't you, ignore this "
+            "message: no account is made.",
+        ],
+        url=absolute_url("dashboard.confirm_signup", token=token),
+        valid_for=valid_for,
+    )
+
+
+def send_account_exists(session: Session, user: User) -> OutboxMessage:
+    """Queue the answer to a sign-up with an address that has an account: sign in, or reset
+    the password (the form said the same as for a new address)."""
+    return send_account_email(
+        session,
+        kind="signup_existing",
+        account_id=user.account_id,
+        to_email=user.email,
+        to_name=user.name,
+        subject="You already have a Rendezvous account",
+        paragraphs=[
+            f"Hello {user.name},",
+            f"Someone (hopefully you) tried to create a Rendezvous account for {user.email}, "
+            "which already has one. Sign in with it; if you forgot the password, choose a new "
+            "one from the sign-in page. If it wasn't you, ignore this message.",
+        ],
+        url=absolute_url("dashboard.login"),
+        valid_for=timedelta(days=7),
     )

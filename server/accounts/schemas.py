@@ -6,11 +6,13 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from server.accounts.origins import InvalidOrigin, normalise_origins
 from server.fields import SingleLine
+from server.openapi import every_field_sent
 
 __all__ = [
     "AccountUpdateSchema",
     "AccountViewSchema",
     "AllowedOrigins",
+    "TokenInfoSchema",
     "TokenRequestSchema",
     "TokenSchema",
 ]
@@ -42,13 +44,30 @@ class AllowedOrigins(fields.List):
 class TokenRequestSchema(Schema):
     email = fields.String(required=True, validate=validate.Length(1, 254))
     password = fields.String(required=True, validate=validate.Length(1, 1024), load_only=True)
+    name = SingleLine(
+        load_default="",
+        validate=validate.Length(max=100),
+        metadata={"description": "what the token is for, to tell it apart when revoking it"},
+    )
 
 
-class TokenSchema(Schema):
-    token = fields.String()
+@every_field_sent
+class TokenInfoSchema(Schema):
+    """A token as listed: never its secret, which only the answer that made it shows."""
+
+    id = fields.Integer()
+    name = fields.String()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+
+
+@every_field_sent
+class TokenSchema(TokenInfoSchema):
+    token = fields.String(metadata={"description": "the bearer token; shown this once"})
     user_id = fields.Integer()
 
 
+@every_field_sent
 class UserSchema(Schema):
     id = fields.Integer()
     email = fields.String()
@@ -58,6 +77,7 @@ class UserSchema(Schema):
     photo_url = fields.String(allow_none=True)
 
 
+@every_field_sent
 class AccountSchema(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -67,6 +87,7 @@ class AccountSchema(Schema):
     meeting_types = fields.List(fields.String())
 
 
+@every_field_sent
 class AccountViewSchema(Schema):
     user = fields.Nested(UserSchema)
     account = fields.Nested(AccountSchema)

@@ -16,11 +16,12 @@ from server.accounts.access import account_row
 from server.accounts.models import Account, ApiToken, User
 from server.clock import utcnow
 from server.db import transaction
-from server.errors import NotFound, ValidationFailed
+from server.errors import Forbidden, NotFound, ValidationFailed
 from server.slugs import first_free, slugify
 from server.tokens import new_token, token_hash
 
 __all__ = [
+    "hash_password",
     "RESERVED_PREFIXES",
     "authenticate",
     "create_user",
@@ -59,14 +60,16 @@ def create_user(
     session: Session,
     *,
     email: str,
-    password: str,
+    password: str | None,
     name: str,
     timezone: str,
     account: Account | None = None,
     role: str | None = None,
+    password_hash: str | None = None,
 ) -> User:
     """A host, in a new account unless one is given, without links (sign-up adds the preset
-    links: :func:`server.accounts.signup.sign_up`).
+    links: :func:`server.accounts.signup.sign_up`). ``password_hash`` instead of ``password``:
+    one hashed when the sign-up was asked for (:func:`server.accounts.signup.request_sign_up`).
 
     Whoever creates an account is its admin; people added to an account are members unless
     ``role`` says otherwise.
@@ -83,7 +86,7 @@ def create_user(
     user = User(
         account=account,
         email=email,
-        password_hash=generate_password_hash(password),
+        password_hash=password_hash or generate_password_hash(password or ""),
         name=name,
         timezone=timezone,
         meetings_prefix=_free_prefix(session, slugify(name, fallback="host")),
@@ -94,16 +97,27 @@ def create_user(
     return user
 
 
+def hash_password(password: str) -> str:
+    return generate_password_hash(password)
+
+
 def user_by_email(session: Session, email: str) -> User | None:
     """The user of ``email``, whatever its case: one address is one user."""
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def update_account(session: Session, account: Account, changes: Mapping[str, Any]) -> Account:
+def update_account(
+    session: Session, account: Account, changes: Mapping[str, Any], *, by: User | None = None
+) -> Account:
     """Account settings (name, meeting types, allowed origins, accent colour), committed.
 
     ``changes`` are already validated by the caller's schema; their keys are attribute names.
+    ``by``: the user asking, when the caller hasn't checked the role (the API).
+
+    :raise Forbidden: ``by`` is not an admin of the account (A2).
     """
+    if by is not None and (by.role != "admin" or by.account_id != account.id):
+        raise Forbidden("Only an admin of this account can change its settings.")
     with transaction(session):
         for name, value in changes.items():
             setattr(account, name, value)
@@ -147,19 +161,23 @@ TOKEN_LIFETIME = timedelta(days=90)
 def issue_token(session: Session, user: User, name: str = "") -> str:
     """A new bearer token, committed; only its hash is kept, so this is the one time it is
     seen."""
+    return issue_api_token(session, user, name)[0]
+
+
+def issue_api_token(session: Session, user: User, name: str = "") -> tuple[str, ApiToken]:
+    """:func:`issue_token`, with its row (id, expiry) for an answer that lists it."""
     token = new_token("rdv_")
     now = utcnow()
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=token_hash(token),
+        name=name[:100],
+        created_at=now,
+        expires_at=now + TOKEN_LIFETIME,
+    )
     with transaction(session):
-        session.add(
-            ApiToken(
-                user_id=user.id,
-                token_hash=token_hash(token),
-                name=name[:100],
-                created_at=now,
-                expires_at=now + TOKEN_LIFETIME,
-            )
-        )
-    return token
+        session.add(row)
+    return token, row
 
 
 def user_tokens(session: Session, user: User) -> list[ApiToken]:

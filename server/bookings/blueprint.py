@@ -32,7 +32,10 @@ def list_bookings(query: dict[str, Any]) -> list[Booking]:
 @blp.response(200, HostBookingSchema)
 @require_host
 def get_booking(booking_id: int) -> Booking:
-    """:raise 404: no such booking in this account."""
+    """One booking of the account, with its changes and calendar event.
+
+    :raise 404: no such booking in this account.
+    """
     return account_row(get_session(), Booking, booking_id, current_user().account_id, "booking")
 
 

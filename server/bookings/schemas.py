@@ -8,6 +8,8 @@ from server.bookings.services import MAX_REASON_LENGTH
 from server.calendars.writeback import calendar_event_view
 from server.contacts.schemas import ContactNameSchema
 from server.fields import AwareDateTime
+from server.guards import MAX_ID
+from server.openapi import every_field_sent
 
 __all__ = [
     "BookingChangeSchema",
@@ -21,7 +23,7 @@ class BookingListQuerySchema(Schema):
     start = AwareDateTime(metadata={"description": "meetings ending after this instant"})
     end = AwareDateTime(metadata={"description": "meetings starting before this instant"})
     status = fields.String(validate=validate.OneOf(("confirmed", "cancelled")))
-    link_id = fields.Integer()
+    link_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
     @validates_schema
@@ -30,6 +32,7 @@ class BookingListQuerySchema(Schema):
             raise ValidationError("The end is before the start.", "end")
 
 
+@every_field_sent
 class BookingChangeSchema(Schema):
     """A cancel or reschedule: who (the visitor or a host), when, why, and from which time.
 
@@ -58,6 +61,7 @@ class HostCancelSchema(Schema):
     )
 
 
+@every_field_sent
 class HostBookingSchema(Schema):
     """A :class:`~server.bookings.models.Booking` in the host API, dumped as it is."""
 
@@ -70,7 +74,7 @@ class HostBookingSchema(Schema):
     end = fields.DateTime(attribute="end_at")
     duration = fields.Integer(attribute="duration_minutes")
     timezone = fields.String()
-    status = fields.String()
+    status = fields.String(metadata={"enum": ["confirmed", "cancelled"]})
     answers = fields.Dict()
     consent = fields.Dict()
     utm = fields.Dict()
@@ -85,15 +89,13 @@ class HostBookingSchema(Schema):
         allow_none=True,
         metadata={
             "type": "object",
-            "nullable": True,
             "description": "the event in the host's default calendar (SPEC §10); null when "
             "no calendar of the host was asked to hold it",
             "properties": {
                 "status": {"type": "string", "enum": ["pending", "written", "failed"]},
-                "calendar_id": {"type": "integer", "nullable": True},
+                "calendar_id": {"type": ["integer", "null"]},
                 "url": {
-                    "type": "string",
-                    "nullable": True,
+                    "type": ["string", "null"],
                     "description": "the provider's link to the event; null for CalDAV",
                 },
             },

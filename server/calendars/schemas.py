@@ -11,6 +11,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.calendars.models import CONNECTION_STATUSES, PROVIDERS
+from server.guards import MAX_ID
+from server.openapi import every_field_sent
 
 __all__ = [
     "CalendarChoiceSchema",
@@ -29,6 +31,7 @@ MAX_USERNAME = 254
 MAX_PASSWORD = 1000
 
 
+@every_field_sent
 class CalendarSchema(Schema):
     """One calendar of a connection, with the host's choices for it (C2, C3)."""
 
@@ -46,6 +49,7 @@ class CalendarSchema(Schema):
     ignore_all_day = fields.Boolean(metadata={"description": "all-day events don't block"})
 
 
+@every_field_sent
 class ConnectionSchema(Schema):
     """Dumps a :class:`~server.calendars.models.CalendarConnection`, without its secrets."""
 
@@ -117,7 +121,7 @@ class CalendarChoiceSchema(Schema):
     class Meta:
         unknown = "raise"
 
-    id = fields.Integer(required=True, strict=True)
+    id = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_ID))
     is_default = fields.Boolean(metadata={"description": "only a writable calendar"})
     check_conflicts = fields.Boolean()
     tentative_busy = fields.Boolean()

@@ -17,11 +17,13 @@ from server.contacts.privacy import erase_contact, export_contact
 from server.contacts.schemas import ContactSchema
 from server.contacts.services import ContactRecord, contact_record, recent_contacts
 from server.db import get_session
+from server.openapi import every_field_sent
 
 blp = Blueprint("contacts", __name__, url_prefix="/api/v1/contacts", description="Contacts")
 SECURITY = [{"bearer": []}]
 
 
+@every_field_sent
 class TimelineItemSchema(Schema):
     kind = fields.String(metadata={"description": "booking | calendar_meeting | request"})
     title = fields.String()
@@ -81,8 +83,30 @@ def get_contact(contact_id: int) -> ContactRecord:
     return contact_record(session, contact)
 
 
+_ROWS = {"type": "array", "items": {"type": "object"}}
+#: what :func:`~server.contacts.privacy.export_contact` returns, sent as it is
+EXPORT_RESPONSE = {
+    "description": "everything held about the person, as a JSON file (Content-Disposition: "
+    "attachment)",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["contact", "bookings", "meeting_requests", "calendar_meetings"],
+                "properties": {
+                    "contact": {"type": "object"},
+                    "bookings": _ROWS,
+                    "meeting_requests": _ROWS,
+                    "calendar_meetings": _ROWS,
+                },
+            }
+        }
+    },
+}
+
+
 @blp.route("/<int:contact_id>/export", endpoint="export", methods=["GET"])
-@blp.doc(security=SECURITY)
+@blp.doc(security=SECURITY, responses={"200": EXPORT_RESPONSE})
 @require_host
 def export(contact_id: int) -> ResponseReturnValue:
     """Everything the account holds about the contact, as JSON (GDPR access, A6); admins

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from server.openapi import every_field_sent
+
 __all__ = ["ContactNameSchema", "ContactSchema"]
 
 
+@every_field_sent
 class ContactNameSchema(Schema):
     """Who booked, as the contact row has them now (a booking's contact)."""
 

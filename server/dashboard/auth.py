@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from server.accounts import passwords, team
 from server.accounts.models import User
 from server.accounts.services import authenticate
-from server.accounts.signup import sign_up
+from server.accounts.signup import AlreadyConfirmed, complete_sign_up, request_sign_up
 from server.dashboard.forms import (
     Errors,
     ForgotPasswordForm,
@@ -26,10 +26,18 @@ from server.dashboard.forms import (
 from server.dashboard.rendering import render, zone_names
 from server.dashboard.session import current_user, log_in, log_out, safe_next
 from server.db import get_session
-from server.limiter import limiter
+from server.limiter import account_email_limit, limiter, login_account_limit
 from server.timezones import is_valid_timezone
 
-__all__ = ["accept_invitation", "forgot_password", "login", "logout", "reset_password", "signup"]
+__all__ = [
+    "accept_invitation",
+    "confirm_signup",
+    "forgot_password",
+    "login",
+    "logout",
+    "reset_password",
+    "signup",
+]
 
 _LIMIT = "20 per minute"
 
@@ -44,8 +52,8 @@ def _new_user_form(
     forget_unknown_zone: bool = False,
     **context: Any,
 ) -> ResponseReturnValue:
-    """Sign-up and joining by invitation: the form, the new user signed in, or the errors
-    (a taken email among them) next to the fields, with the zone menu.
+    """Joining by invitation: the form, the new user signed in, or the errors (a taken email
+    among them) next to the fields, with the zone menu.
 
     ``forget_unknown_zone``: an unknown zone sent back is dropped, so the menu detects the
     browser's zone again (the invitation page does; sign-up has always shown it as sent).
@@ -72,30 +80,63 @@ def _new_user_form(
 
 
 @limiter.limit(_LIMIT, methods=["POST"])
+@account_email_limit
 def signup() -> ResponseReturnValue:
-    """A new account, its first user (admin) and the preset 15/30/60-minute links (L1).
+    """Ask for an account: the answer is "check your inbox" whether or not the address has
+    one (issue 12.10); the emailed link creates it (:func:`confirm_signup`).
 
-    Invalid fields (or a taken email) show next to the form's fields, with status 422.
+    Invalid fields show next to the form's fields, with status 422.
     """
     if current_user() is not None and request.method == "GET":
         return redirect(url_for("dashboard.links"))
-    return _new_user_form(
+    values = {"timezone": request.args.get("timezone", "")}
+    errors: Errors = {}
+    sent_to = None
+    if request.method == "POST":
+        values = request.form.to_dict()
+        _, errors = submit(
+            SignupForm(),
+            values,
+            lambda data: request_sign_up(
+                get_session(),
+                email=data["email"],
+                password=data["password"],
+                name=data["name"],
+                timezone=data["timezone"],
+                company=data["company"],
+            ),
+        )
+        if not errors:
+            sent_to = values.get("email", "").strip().lower()
+    values.pop("password", None)
+    return render(
         "signup.html",
-        SignupForm(),
-        {"timezone": request.args.get("timezone", "")},
-        lambda data: sign_up(
-            get_session(),
-            email=data["email"],
-            password=data["password"],
-            name=data["name"],
-            timezone=data["timezone"],
-            company=data["company"],
-        ),
-        lambda _: "Welcome! Your account has three meeting links ready to share.",
+        status=status_for(errors),
+        values=values,
+        errors=errors,
+        zones=zone_names(),
+        sent_to=sent_to,
     )
 
 
+def confirm_signup(token: str) -> ResponseReturnValue:
+    """The emailed link: the account, its admin and the preset 15/30/60-minute links (L1),
+    signed in.
+
+    :raise 404: an expired or foreign link (as a page saying so).
+    """
+    try:
+        user = complete_sign_up(get_session(), token)
+    except AlreadyConfirmed:
+        flash("Your account is ready: sign in.")
+        return redirect(url_for("dashboard.login"))
+    log_in(user)
+    flash("Welcome! Your account has three meeting links ready to share.")
+    return redirect(url_for("dashboard.links"))
+
+
 @limiter.limit(_LIMIT, methods=["POST"])
+@login_account_limit
 def login() -> ResponseReturnValue:
     """Email and password; a wrong pair gets one message, whichever part was wrong."""
     target = safe_next(request.values.get("next"))
@@ -122,6 +163,7 @@ def logout() -> ResponseReturnValue:
 
 
 @limiter.limit("5 per minute", methods=["POST"])
+@account_email_limit
 def forgot_password() -> ResponseReturnValue:
     """Email a reset link. The page says the same whether the address is known or not."""
     errors: Errors = {}

@@ -21,6 +21,7 @@ from server.dashboard import (
     troubleshooter,
 )
 from server.errors import DATABASE_UNAVAILABLE, ApiError, handle_database_unavailable
+from server.limiter import refusal_message, retry_after_seconds
 from server.uploads.services import MAX_REQUEST_BYTES
 
 __all__ = ["bp", "files", "widen_upload_limit"]
@@ -42,6 +43,7 @@ GET, POST, BOTH = ["GET"], ["POST"], ["GET", "POST"]
 
 # -- sign-up, login, password reset, invitations (A1) ------------------------------------
 bp.add_url_rule("/signup", "signup", auth.signup, methods=BOTH)
+bp.add_url_rule("/signup/confirm/<token>", "confirm_signup", auth.confirm_signup, methods=GET)
 bp.add_url_rule("/login", "login", auth.login, methods=BOTH)
 bp.add_url_rule("/logout", "logout", auth.logout, methods=POST)
 bp.add_url_rule("/password/forgot", "forgot_password", auth.forgot_password, methods=BOTH)
@@ -209,7 +211,10 @@ def _expected(error: ApiError) -> ResponseReturnValue:
 @bp.errorhandler(HTTPException)
 def _http(error: HTTPException) -> Response | ResponseReturnValue:
     if error.code == 429:  # the limiter's description is its rule ("20 per 1 minute")
-        return rendering.error_page(429, "Too many attempts. Wait a minute, then try again.")
+        message = refusal_message(error, "Too many attempts. Wait a minute, then try again.")
+        page = rendering.error_page(429, message)
+        page.headers["Retry-After"] = str(retry_after_seconds())
+        return page
     return rendering.error_page(error.code or 500, error.description or error.name)
 
 

@@ -13,7 +13,7 @@ from server.bookings.slots import troubleshoot
 from server.clock import utcnow
 from server.db import get_session
 from server.fields import AwareDateTime
-from server.links.schemas import LinkSchema
+from server.links.schemas import LinkSchema, LinkViewSchema
 from server.links.services import (
     create_link,
     delete_link,
@@ -22,6 +22,7 @@ from server.links.services import (
     live_links,
     update_link,
 )
+from server.openapi import every_field_sent
 
 blp = Blueprint("links", __name__, url_prefix="/api/v1/links", description="Meeting links")
 SECURITY = [{"bearer": []}]
@@ -29,7 +30,7 @@ SECURITY = [{"bearer": []}]
 
 @blp.route("", endpoint="list", methods=["GET"])
 @blp.doc(security=SECURITY)
-@blp.response(200, LinkSchema(many=True))
+@blp.response(200, LinkViewSchema(many=True))
 @require_host
 def list_links() -> list[dict[str, Any]]:
     """Every link of the account, oldest first."""
@@ -39,7 +40,7 @@ def list_links() -> list[dict[str, Any]]:
 @blp.route("", endpoint="create", methods=["POST"])
 @blp.doc(security=SECURITY)
 @blp.arguments(LinkSchema)
-@blp.response(201, LinkSchema)
+@blp.response(201, LinkViewSchema)
 @require_host
 def create(data: dict[str, Any]) -> ResponseReturnValue:
     """Create a link; fields left out take the defaults of a new link.
@@ -51,17 +52,20 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
 
 @blp.route("/<int:link_id>", endpoint="get", methods=["GET"])
 @blp.doc(security=SECURITY)
-@blp.response(200, LinkSchema)
+@blp.response(200, LinkViewSchema)
 @require_host
 def get(link_id: int) -> dict[str, Any]:
-    """:raise 404: no such link in this account."""
+    """One link of the account.
+
+    :raise 404: no such link in this account.
+    """
     return link_view(get_account_link(get_session(), current_user(), link_id))
 
 
 @blp.route("/<int:link_id>", endpoint="update", methods=["PATCH"])
 @blp.doc(security=SECURITY)
 @blp.arguments(LinkSchema(partial=True))
-@blp.response(200, LinkSchema)
+@blp.response(200, LinkViewSchema)
 @require_host
 def update(data: dict[str, Any], link_id: int) -> dict[str, Any]:
     """Change the fields sent. The slug can't change (L3).
@@ -79,7 +83,10 @@ def update(data: dict[str, Any], link_id: int) -> dict[str, Any]:
 @blp.response(204)
 @require_host
 def delete(link_id: int) -> None:
-    """:raise 404: no such link in this account."""
+    """Delete the link: its page stops answering; its bookings stay.
+
+    :raise 404: no such link in this account.
+    """
     session = get_session()
     delete_link(session, get_account_link(session, current_user(), link_id))
 
@@ -89,6 +96,7 @@ class TroubleshootQuerySchema(Schema):
     duration = fields.Integer(validate=validate.Range(1, 24 * 60))
 
 
+@every_field_sent
 class HostVerdictSchema(Schema):
     host_id = fields.Integer()
     name = fields.String()
@@ -96,6 +104,7 @@ class HostVerdictSchema(Schema):
     reasons = fields.List(fields.Dict(), metadata={"description": "[{code, message}]"})
 
 
+@every_field_sent
 class TroubleshootSchema(Schema):
     start = fields.DateTime()
     duration = fields.Integer()

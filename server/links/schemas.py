@@ -18,16 +18,38 @@ from marshmallow import (
 
 from server.availability.rules import DailyHours
 from server.fields import CalendarDate, SingleLine, TimeZoneName
+from server.guards import MAX_ID
 from server.i18n import LANGUAGES
 from server.links.hours import WEEKDAYS, parse_day_hours
 from server.links.models import LINK_TYPES
+from server.openapi import every_field_sent
 
-__all__ = ["DEFAULT_FORM", "ConsentSchema", "LinkSchema", "MAX_WINDOW_DAYS"]
+__all__ = [
+    "DEFAULT_FORM",
+    "MAX_WINDOW_DAYS",
+    "SLUG",
+    "ConsentSchema",
+    "LinkSchema",
+    "LinkViewSchema",
+]
 
 MAX_WINDOW_DAYS = 70  # ten weeks (L6)
 QUESTION_TYPES = ("text", "long_text", "select", "checkbox", "number", "email", "phone")
 SEGMENT = r"^[a-z0-9](?:[a-z0-9-]{0,62})$"
+#: a slug as the API answers it (P1): ``<host prefix>/<segment>``
+SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,62})/[a-z0-9](?:[a-z0-9-]{0,62})$"
 MINUTES_PER_YEAR = 366 * 24 * 60
+
+#: one day of ``availability`` in the OpenAPI document: ``[["09:00", "12:00"], ...]``
+_DAY_HOURS = {
+    "type": "array",
+    "items": {
+        "type": "array",
+        "items": {"type": "string", "pattern": r"^\d\d:\d\d$"},
+        "minItems": 2,
+        "maxItems": 2,
+    },
+}
 
 DEFAULT_FORM: list[dict[str, Any]] = [
     {"key": "first_name", "label": "First name", "type": "text", "required": True},
@@ -189,12 +211,18 @@ class LinkSchema(Schema):
     url = fields.String(dump_only=True)
     slug = fields.String(
         validate=[validate.Length(1, 63), validate.Regexp(SEGMENT, error="Use a-z, 0-9 and '-'.")],
-        metadata={"description": "In: the last URL segment. Out: '<host prefix>/<segment>'."},
+        metadata={
+            "description": "the last URL segment; the link's slug is then "
+            "'<host prefix>/<segment>' (left out: made from the name)"
+        },
     )
     name = SingleLine(required=True, validate=validate.Length(1, 200))
     title = SingleLine(validate=validate.Length(1, 200))
     type = fields.String(load_default="one_on_one", validate=validate.OneOf(LINK_TYPES))
-    host_ids = fields.List(fields.Integer(strict=True), validate=validate.Length(1, 50))
+    host_ids = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(1, MAX_ID)),
+        validate=validate.Length(1, 50),
+    )
     durations = fields.List(
         fields.Integer(strict=True, validate=validate.Range(5, 12 * 60)),
         validate=validate.Length(1, 6),
@@ -206,7 +234,14 @@ class LinkSchema(Schema):
     timezone = TimeZoneName()
     availability = WeeklyHoursField(
         load_default=lambda: dict.fromkeys(range(5), ((time(9), time(17)),)),
-        metadata={"example": {"mon": [["09:00", "12:00"], ["13:00", "17:00"]]}},
+        metadata={
+            "type": "object",
+            "properties": dict.fromkeys(WEEKDAYS, _DAY_HOURS),
+            "additionalProperties": False,
+            "description": "each day's [start, end] pairs, 'HH:MM' (an end of '24:00' is "
+            "midnight); days left out have no hours",
+            "example": {"mon": [["09:00", "12:00"], ["13:00", "17:00"]]},
+        },
     )
     date_overrides = fields.List(
         fields.Nested(DateOverrideSchema), validate=validate.Length(max=366), load_default=list
@@ -272,3 +307,16 @@ class LinkSchema(Schema):
         if "locale" in data:
             data["locale"] = str(Locale.parse(data["locale"], sep="-")).replace("_", "-")
         return data
+
+
+@every_field_sent
+class LinkViewSchema(LinkSchema):
+    """A link as the API answers it (``link_view``): the same fields, with the slug as it is
+    stored, ``<host prefix>/<segment>``, where :class:`LinkSchema` takes only the segment."""
+
+    slug = fields.String(
+        metadata={
+            "description": "'<host prefix>/<segment>', as in the public URL",
+            "pattern": SLUG,
+        },
+    )

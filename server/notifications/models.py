@@ -35,7 +35,8 @@ class OutboxMessage(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(
+    #: null only for the email that finishes a sign-up: no account exists before it
+    account_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
     #: the message's :attr:`~server.notifications.messages.Email.kind`: invitation,

@@ -45,7 +45,7 @@ def enqueue(
     session: Session,
     email: messages.Email,
     *,
-    account_id: int,
+    account_id: int | None,
     settings: MailSettings,
     now: datetime,
     send_at: datetime | None = None,

@@ -14,7 +14,7 @@ from server.bookings.models import Booking
 from server.bookings.slots import offered_slots
 from server.clock import utcnow
 from server.db import get_session
-from server.limiter import limiter
+from server.limiter import booking_caps, limiter
 from server.links.models import BookingLink
 from server.links.services import get_public_link
 from server.meeting_requests.models import VisitorRequest
@@ -121,6 +121,7 @@ def _visitor_booking(booking: Booking, token: str) -> VisitorBooking:
 
 @blp.route("/links/<slug:slug>/bookings", endpoint="book", methods=["POST"])
 @limiter.limit(_booking_limit)
+@booking_caps
 @blp.arguments(BookingRequestSchema)
 @blp.response(201, BookingCreatedSchema)
 @blp.alt_response(
@@ -157,6 +158,7 @@ def create_booking(data: dict[str, Any], slug: str) -> VisitorBooking:
 
 @blp.route("/links/<slug:slug>/requests", endpoint="request", methods=["POST"])
 @limiter.limit(_booking_limit)
+@booking_caps
 @blp.arguments(MeetingRequestSchema)
 @blp.response(201, MeetingRequestCreatedSchema)
 def create_request(data: dict[str, Any], slug: str) -> VisitorRequest:

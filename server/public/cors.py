@@ -20,7 +20,7 @@ from server.accounts.models import Account
 from server.accounts.origins import InvalidOrigin, normalise_origin
 from server.db import get_session
 from server.domains.services import verified_hostnames
-from server.errors import ApiError
+from server.errors import DATABASE_UNAVAILABLE, ApiError
 
 __all__ = ["OriginNotAllowed", "apply_account_origins", "origin_allowed", "refuse_foreign_origin"]
 
@@ -99,16 +99,26 @@ def apply_account_origins(response: Response) -> Response:
     """A browser on an origin the account didn't allow gets no CORS grant.
 
     Registered on the app before flask-cors, so it runs after flask-cors has added its headers
-    (Flask runs app-level ``after_request`` functions in reverse order of registration).
+    (Flask runs app-level ``after_request`` functions in reverse order of registration). An
+    answer given before the origin check ran (a 429, a 400 from the input guards) looks the
+    account up here, so early errors grant no more than a booking does.
     """
     if request.path.startswith(TIMED_PATHS):
         # Lets host pages (and our benchmark) see the widget's real load timings and sizes.
         response.headers["Timing-Allow-Origin"] = "*"
-    account = g.get("public_account")
     origin = request.headers.get("Origin")
-    if account is None or not account.allowed_origins or origin is None:
+    if origin is None or "Access-Control-Allow-Origin" not in response.headers:
         return response
-    if "Access-Control-Allow-Origin" not in response.headers:
+    account = g.get("public_account")
+    if account is None:
+        try:
+            account = _account_of_request()
+        except ApiError:  # the URL names nothing (404): there is no account to protect
+            account = None
+        except DATABASE_UNAVAILABLE:  # can't tell whose it is: grant nothing
+            response.headers.pop("Access-Control-Allow-Origin", None)
+            return response
+    if account is None or not account.allowed_origins:
         return response
     if origin_allowed(account, origin):
         # A restricted account's grant names the one origin; caches must keep them apart.

@@ -15,8 +15,9 @@ from server.fields import AwareDateTime, CalendarDate, SingleLine, TimeZoneName
 from server.i18n import catalog_messages
 from server.links.models import BookingLink
 from server.links.notice import render_notice
-from server.links.schemas import MAX_WINDOW_DAYS
+from server.links.schemas import MAX_WINDOW_DAYS, SLUG
 from server.meeting_requests.services import link_mode
+from server.openapi import every_field_sent
 from server.timezones import zone
 
 __all__ = [
@@ -55,6 +56,7 @@ class SlotsQuerySchema(Schema):
                 raise ValidationError("Ask for at most 10 weeks at a time.", "end")
 
 
+@every_field_sent
 class ZoneLabelSchema(Schema):
     name = fields.String(metadata={"description": "IANA zone name, e.g. America/Vancouver"})
     offset = fields.String(
@@ -72,11 +74,12 @@ class _AsBuilt(fields.Nested):
         return value
 
 
+@every_field_sent
 class SlotsSchema(Schema):
     timezone = fields.String()
     duration = fields.Integer()
     slots = fields.List(
-        fields.String(),
+        fields.String(metadata={"format": "date-time"}),
         metadata={
             "description": "ISO 8601 starts with the offset of `timezone` by the server's tzdata; "
             "clients show these wall times as they are (SPEC E5)"
@@ -92,15 +95,20 @@ class SlotsSchema(Schema):
         },
     )
     today = fields.String(
-        metadata={"description": "today's date in `timezone` (YYYY-MM-DD), by the server's clock"}
+        metadata={
+            "format": "date",
+            "description": "today's date in `timezone` (YYYY-MM-DD), by the server's clock",
+        }
     )
 
 
+@every_field_sent
 class BrandingSchema(Schema):
     logo_url = fields.String(allow_none=True)
     accent_color = fields.String()
 
 
+@every_field_sent
 class PublicHostSchema(Schema):
     """A :class:`~server.links.models.LinkHost` as visitors see them: a name and a face."""
 
@@ -108,10 +116,11 @@ class PublicHostSchema(Schema):
     photo_url = fields.String(attribute="user.photo_url", allow_none=True)
 
 
+@every_field_sent
 class PublicLinkSchema(Schema):
     """A :class:`~server.links.models.BookingLink` as the widget shows it."""
 
-    slug = fields.String()
+    slug = fields.String(metadata={"pattern": SLUG})
     title = fields.String()
     type = fields.String()
     meeting_type = fields.String(allow_none=True)
@@ -190,6 +199,7 @@ class BookingRequestSchema(Schema):
             raise ValidationError("This field is required.")
 
 
+@every_field_sent
 class CalendarLinksSchema(Schema):
     ics_url = fields.String(
         metadata={"description": "the booking's .ics: the emails' UID and SEQUENCE"}
@@ -198,12 +208,14 @@ class CalendarLinksSchema(Schema):
     outlook_url = fields.String(allow_none=True, metadata={"description": "null once cancelled"})
 
 
+@every_field_sent
 class HostNameSchema(Schema):
     name = fields.String()
 
 
+@every_field_sent
 class LinkNameSchema(Schema):
-    slug = fields.String()
+    slug = fields.String(metadata={"pattern": SLUG})
     title = fields.String()
 
 
@@ -215,17 +227,18 @@ class _InBookingZone(fields.String):
         return value.astimezone(zone(obj.booking.timezone)).isoformat()
 
 
+@every_field_sent
 class _VisitorBookingSchema(Schema):
     """What every answer about a visitor's booking says; dumps a :class:`VisitorBooking`."""
 
     id = fields.Integer(attribute="booking.id")
     start = _InBookingZone(
         attribute="booking.start_at",
-        metadata={"description": "ISO 8601 with the offset of `timezone`"},
+        metadata={"format": "date-time", "description": "ISO 8601 with the offset of `timezone`"},
     )
     end = _InBookingZone(
         attribute="booking.end_at",
-        metadata={"description": "ISO 8601 with the offset of `timezone`"},
+        metadata={"format": "date-time", "description": "ISO 8601 with the offset of `timezone`"},
     )
     timezone = fields.String(
         attribute="booking.timezone", metadata={"description": "the zone the visitor booked in"}
@@ -260,6 +273,7 @@ class MeetingRequestSchema(Schema):
             raise ValidationError("This field is required.")
 
 
+@every_field_sent
 class MeetingRequestCreatedSchema(Schema):
     """Dumps the stored :class:`~server.meeting_requests.models.VisitorRequest`."""
 

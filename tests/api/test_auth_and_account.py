@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 pytestmark = pytest.mark.db
@@ -80,3 +82,64 @@ def test_allowed_origins_restrict_cors_on_the_public_api(client, host, make_link
     refused = client.get(url, headers={"Origin": "https://evil.example"})
     assert refused.status_code == 403
     assert "Access-Control-Allow-Origin" not in refused.headers
+
+
+def _new_token(client, host, name: str) -> dict:
+    response = client.post(
+        "/api/v1/auth/tokens",
+        json={"email": host.email, "password": "correct horse battery", "name": name},
+    )
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_a_new_token_says_when_it_expires(client, host):
+    made = _new_token(client, host, "CRM sync")
+    assert made["name"] == "CRM sync"
+    created = datetime.fromisoformat(made["created_at"])
+    assert datetime.fromisoformat(made["expires_at"]) - created == timedelta(days=90)
+
+
+def test_tokens_are_listed_without_their_secrets(client, host):
+    made = _new_token(client, host, "CRM sync")
+    listed = client.get("/api/v1/auth/tokens", headers=host.headers)
+    assert listed.status_code == 200
+    assert [t["name"] for t in listed.json][0] == "CRM sync"
+    assert made["id"] in [t["id"] for t in listed.json]
+    assert made["token"] not in listed.get_data(as_text=True)
+    assert all("token" not in t for t in listed.json)
+
+
+def test_a_revoked_token_opens_nothing(client, host):
+    made = _new_token(client, host, "laptop")
+    bearer = {"Authorization": f"Bearer {made['token']}"}
+    assert client.get("/api/v1/account", headers=bearer).status_code == 200
+    revoked = client.delete(f"/api/v1/auth/tokens/{made['id']}", headers=host.headers)
+    assert revoked.status_code == 204
+    assert client.get("/api/v1/account", headers=bearer).status_code == 401
+    assert made["id"] not in [
+        t["id"] for t in client.get("/api/v1/auth/tokens", headers=host.headers).json
+    ]
+
+
+def test_another_users_token_cannot_be_revoked(client, host, make_host):
+    other = make_host(name="Bob Stone", same_account_as=host)
+    made = _new_token(client, host, "laptop")
+    refused = client.delete(f"/api/v1/auth/tokens/{made['id']}", headers=other.headers)
+    assert refused.status_code == 404
+    bearer = {"Authorization": f"Bearer {made['token']}"}
+    assert client.get("/api/v1/account", headers=bearer).status_code == 200
+
+
+def test_a_member_cannot_change_the_accounts_allowed_origins(client, host, make_host):
+    member = make_host(name="Bob Stone", same_account_as=host)
+    refused = client.patch(
+        "/api/v1/account",
+        json={"allowed_origins": ["https://evil.example"]},
+        headers=member.headers,
+    )
+    assert refused.status_code == 403
+    assert refused.json["error"]["code"] == "forbidden"
+    assert (
+        client.get("/api/v1/account", headers=host.headers).json["account"]["allowed_origins"] == []
+    )

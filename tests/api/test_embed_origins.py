@@ -211,3 +211,32 @@ def test_the_api_refuses_what_is_not_an_origin(client, host, value):
     assert (
         client.get("/api/v1/account", headers=host.headers).json["account"]["allowed_origins"] == []
     )
+
+
+def test_an_answer_refused_before_the_origin_check_grants_no_foreign_origin(client, restricted):
+    """A 400 from the input guards runs before the public API's origin check: the answer still
+    withholds the grant from a site the account didn't allow (issue 12.11)."""
+    response = client.get(
+        f"/api/v1/public/links/{restricted['slug']}/slots?timezone=%00", headers=EVIL
+    )
+    assert response.status_code == 400
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_a_rate_limited_answer_grants_only_an_allowed_origin(db_url, tmp_path, restricted):
+    from server import create_app
+
+    limited = create_app(
+        {
+            "RENDEZVOUS_DATABASE_URL": db_url,
+            "RENDEZVOUS_INSTANCE_PATH": str(tmp_path / "limited"),
+            "RENDEZVOUS_PUBLIC_RATE_LIMIT": "2 per minute",
+        }
+    ).test_client()
+    path = f"/api/v1/public/links/{restricted['slug']}"
+    answers = [limited.get(path, headers={"Origin": ALLOWED}) for _ in range(3)]
+    evil = limited.get(path, headers=EVIL)
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert evil.status_code == 429
+    assert "Access-Control-Allow-Origin" not in evil.headers

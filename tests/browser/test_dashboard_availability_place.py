@@ -32,7 +32,7 @@ def _in_view(page: Any, selector: str) -> bool:
 
 
 def test_adding_an_interval_keeps_the_day_on_screen(page, live_app):
-    sign_up(page, live_app.url, name="Annie Easley")
+    sign_up(page, live_app, name="Annie Easley")
     _availability_step(page, live_app.url)
     before = page.locator("#day-sun .interval").count()
     with page.expect_navigation():
@@ -44,7 +44,7 @@ def test_adding_an_interval_keeps_the_day_on_screen(page, live_app):
 
 
 def test_copying_a_day_keeps_the_day_on_screen(page, live_app):
-    sign_up(page, live_app.url, name="Evelyn Boyd")
+    sign_up(page, live_app, name="Evelyn Boyd")
     _availability_step(page, live_app.url)
     friday = page.locator("#day-fri")
     friday.locator("summary").click()
@@ -57,7 +57,7 @@ def test_copying_a_day_keeps_the_day_on_screen(page, live_app):
 
 
 def test_adding_a_date_override_keeps_the_overrides_on_screen(page, live_app):
-    sign_up(page, live_app.url, name="Christine Darden")
+    sign_up(page, live_app, name="Christine Darden")
     _availability_step(page, live_app.url)
     with page.expect_navigation():
         page.get_by_role("button", name="+ Date override").click()

@@ -18,7 +18,7 @@ def _logo() -> bytes:
 
 
 def test_logo_and_accent_colour_show_in_the_widget(page, live_app):
-    sign_up(page, live_app.url, name="Ada Lovelace")
+    sign_up(page, live_app, name="Ada Lovelace")
     page.goto(f"{live_app.url}/app/account/branding")
     page.get_by_label("Logo").set_input_files(
         {"name": "logo.svg", "mimeType": "image/svg+xml", "buffer": b"<svg onload='x()'/>"}

@@ -38,7 +38,7 @@ def provider(request: pytest.FixtureRequest, live_app: Any) -> Iterator[tuple[st
 
 def test_connect_through_the_consent_page_back_to_the_calendars_page(page, live_app, provider):
     name, server = provider
-    sign_up(page, live_app.url)
+    sign_up(page, live_app)
     page.goto(f"{live_app.url}/app/calendars")
     page.get_by_role("link", name=f"Connect {LABEL[name]}").click()
 
@@ -59,7 +59,7 @@ def test_connect_through_the_consent_page_back_to_the_calendars_page(page, live_
 
 def test_cancelling_on_the_consent_page_connects_nothing(page, live_app, provider):
     name, _ = provider
-    sign_up(page, live_app.url)
+    sign_up(page, live_app)
     page.goto(f"{live_app.url}/app/calendars")
     page.get_by_role("link", name=f"Connect {LABEL[name]}").click()
     page.get_by_role("button", name="Cancel").click()

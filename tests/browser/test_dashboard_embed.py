@@ -19,7 +19,7 @@ def context_options():
 
 
 def test_copy_the_embed_code_and_paste_it_into_a_page(page, live_app, examples_origin):
-    sign_up(page, live_app.url, name="Hedy Lamarr")
+    sign_up(page, live_app, name="Hedy Lamarr")
     row = page.locator(".link-row", has=page.get_by_role("link", name="15 minute meeting"))
     row.get_by_role("link", name="Embed").click()
     dialog = page.get_by_role("dialog", name="Embed “15 minute meeting”")

@@ -13,7 +13,7 @@ from tests.browser.widget_steps import confirm, fill_details, record_events, wai
 
 
 def test_build_a_link_in_four_steps_and_book_it(page, live_app):
-    sign_up(page, live_app.url, name="Katherine Johnson")
+    sign_up(page, live_app, name="Katherine Johnson")
     page.get_by_role("link", name="Create a meeting link").click()
 
     # 1. Details

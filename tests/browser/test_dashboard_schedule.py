@@ -9,7 +9,7 @@ from tests.browser.widget_steps import book, record_events, wait_ready
 
 
 def test_schedule_from_a_contact_record(page, live_app):
-    sign_up(page, live_app.url, name="Mary Jackson")
+    sign_up(page, live_app, name="Mary Jackson")
     url = share_url(page, "60 minute meeting")
     record_events(page)
     page.goto(url)

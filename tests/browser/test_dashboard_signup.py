@@ -9,7 +9,7 @@ from tests.browser.widget_steps import book, record_events, wait_ready
 
 
 def test_sign_up_to_a_booked_meeting_on_the_share_link(page, live_app):
-    sign_up(page, live_app.url, name="Grace Hopper")
+    sign_up(page, live_app, name="Grace Hopper")
     expect(page.locator(".flash")).to_contain_text("three meeting links ready to share")
     titles = page.locator(".link-row h2 a").all_inner_texts()
     assert titles == ["15 minute meeting", "30 minute meeting", "60 minute meeting"]

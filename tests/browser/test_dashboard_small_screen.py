@@ -73,7 +73,7 @@ def _scroll_width(page: Any) -> int:
 
 
 def test_every_top_bar_entry_is_on_screen_and_clickable(page, live_app):
-    sign_up(page, live_app.url, name="Margaret Hamilton")
+    sign_up(page, live_app, name="Margaret Hamilton")
     topbar = page.locator(".topbar")
     for role, name in TOP_BAR:
         entry = topbar.get_by_role(role, name=name, exact=True)
@@ -86,7 +86,7 @@ def test_every_top_bar_entry_is_on_screen_and_clickable(page, live_app):
 
 
 def test_no_dashboard_page_is_wider_than_the_screen(page, live_app):
-    sign_up(page, live_app.url, name="Frances Elizabeth Allen-Montgomery")
+    sign_up(page, live_app, name="Frances Elizabeth Allen-Montgomery")
     url = share_url(page, "30 minute meeting")
     slug = url.split("/meetings/", 1)[1]
     _book(live_app, slug, "bartholomew.maximilian.featherstonehaugh@example-university.org")

@@ -21,7 +21,7 @@ def _gdpr_step(page, app_url: str) -> None:
 
 
 def test_the_link_settings_are_greyed_out_until_customise_is_ticked(page, live_app):
-    sign_up(page, live_app.url, name="Mary Jackson")
+    sign_up(page, live_app, name="Mary Jackson")
     _gdpr_step(page, live_app.url)
     ask = page.get_by_label("Ask for consent / show the privacy notice")
     expect(ask).to_be_disabled()
@@ -40,7 +40,7 @@ def test_the_link_settings_are_greyed_out_until_customise_is_ticked(page, live_a
 
 
 def test_the_editor_preview_shows_the_notices_link_while_typing(page, live_app):
-    sign_up(page, live_app.url, name="Dorothy Vaughan")
+    sign_up(page, live_app, name="Dorothy Vaughan")
     _gdpr_step(page, live_app.url)
     page.get_by_label("Customise for this link").check()
     page.get_by_label("Privacy text").fill(NOTICE + HOSTILE)

@@ -6,6 +6,7 @@ form before it posts, exactly what a browser does with the hidden field.
 
 from __future__ import annotations
 
+import email
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -52,11 +53,49 @@ class Dashboard:
         assert response.status_code == 302, response.get_data(as_text=True)
         return response
 
-    def sign_up(self, name: str = "Ada Lovelace", email: str = "ada@example.com") -> TestResponse:
+    def ask_to_sign_up(
+        self, name: str = "Ada Lovelace", email: str = "ada@example.com"
+    ) -> TestResponse:
+        """The sign-up form, posted: it answers "check your inbox" whatever the address."""
         return self.post(
             "/app/signup",
             {"name": name, "email": email, "password": PASSWORD, "timezone": "Europe/Paris"},
         )
+
+    def sign_up(self, name: str = "Ada Lovelace", email: str = "ada@example.com") -> TestResponse:
+        """As a new host does it: the form, then the emailed link; the link's answer."""
+        asked = self.ask_to_sign_up(name, email)
+        assert asked.status_code == 200, asked.get_data(as_text=True)
+        return self.get(self.emailed_link(email, "signup_link"))
+
+    def emailed_link(self, to: str, kind: str) -> str:
+        """The dashboard path in the newest queued email of ``kind`` to ``to``."""
+        return emailed_link(self.client.application, to, kind)
+
+
+def emailed_link(app: Flask, to: str, kind: str) -> str:
+    """The dashboard path in the plain text of the newest queued email of ``kind`` to ``to``."""
+    from sqlalchemy import select
+
+    from server.db import get_session
+    from server.notifications.models import OutboxMessage
+
+    with app.app_context():
+        mime = get_session().scalar(
+            select(OutboxMessage.mime)
+            .where(OutboxMessage.kind == kind, OutboxMessage.recipient.contains(to.lower()))
+            .order_by(OutboxMessage.id.desc())
+        )
+    assert mime is not None, f"no {kind} email to {to}"
+    plain = next(
+        part
+        for part in email.message_from_string(mime).walk()
+        if part.get_content_type() == "text/plain"
+    )
+    body = plain.get_payload(decode=True).decode()
+    found = re.search(r"https?://[^/\s]+(/app/\S+)", body)
+    assert found, body
+    return found.group(1)
 
 
 def text(response: TestResponse) -> str:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import email
 import re
+from datetime import timedelta
 
 import pytest
 
+from server import clock
 from tests.dashboard.conftest import PASSWORD, Dashboard, text
 
 pytestmark = pytest.mark.db
@@ -44,13 +46,50 @@ def test_sign_up_errors_are_shown_next_to_their_fields(dash, db):
     assert db("SELECT id FROM users") == []
 
 
-def test_an_email_can_sign_up_once(dash, host):
-    response = dash.post(
-        "/app/signup",
-        {"name": "X", "email": host.email, "password": PASSWORD, "timezone": "UTC"},
-    )
-    assert response.status_code == 422
-    assert "already exists" in text(response)
+def test_a_taken_address_gets_the_same_answer_as_a_new_one(dash, host, db):
+    """Sign-up doesn't tell who has an account (issue 12.10): both pages say "check your
+    inbox" and differ only by the address; the inbox tells the truth."""
+    taken = dash.ask_to_sign_up(name="X", email=host.email)
+    new = dash.ask_to_sign_up(name="X", email="new@example.com")
+    assert taken.status_code == new.status_code == 200
+    assert text(taken).replace(host.email, "@") == text(new).replace("new@example.com", "@")
+    assert "Check your inbox" in text(taken)
+    assert dash.emailed_link(host.email, "signup_existing") == "/app/login"
+    assert db("SELECT count(*) FROM users") == [(1,)]  # no new user; the old password works
+    dash.sign_in(host.email)
+
+
+def test_nothing_is_stored_until_the_emailed_link_is_followed(dash, db):
+    dash.ask_to_sign_up(email="ada@example.com")
+    assert db("SELECT id FROM users") == [] and db("SELECT id FROM accounts") == []
+    link = dash.emailed_link("ada@example.com", "signup_link")
+    assert "correct horse" not in link  # the form travels encrypted
+    followed = dash.get(link)
+    assert followed.status_code == 302 and followed.headers["Location"] == "/app/links"
+    assert db("SELECT email FROM users") == [("ada@example.com",)]
+
+
+def test_a_sign_up_link_creates_the_account_once(dash, client, app, db):
+    dash.ask_to_sign_up(email="ada@example.com")
+    link = dash.emailed_link("ada@example.com", "signup_link")
+    dash.get(link)
+    again = Dashboard(app.test_client()).get(link)
+    assert again.status_code == 302 and again.headers["Location"] == "/app/login"
+    assert db("SELECT count(*) FROM users") == [(1,)]
+
+
+def test_a_sign_up_link_lapses_after_a_day(dash, db, now):
+    dash.ask_to_sign_up(email="ada@example.com")
+    link = dash.emailed_link("ada@example.com", "signup_link")
+    clock.set_now(now + timedelta(hours=24, minutes=1))
+    lapsed = dash.get(link)
+    assert lapsed.status_code == 404
+    assert "expired" in text(lapsed)
+    assert db("SELECT id FROM users") == []
+
+
+def test_a_made_up_sign_up_link_is_a_404(dash):
+    assert dash.get("/app/signup/confirm/gAAAAABforged").status_code == 404
 
 
 def test_wrong_password_gets_one_message_and_logout_ends_the_session(dash, host):
