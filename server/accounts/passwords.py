@@ -1,4 +1,4 @@
-"""Password reset by emailed link (A1), without a table.
+"""Password reset by emailed link (A1), without a table; and changing it when signed in.
 
 The link carries the user's id and a fingerprint of their current password hash, signed and
 dated with the app's secret (itsdangerous). It works once: setting the new password changes
@@ -14,7 +14,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.accounts import mail
 from server.accounts.models import ApiToken, User
@@ -22,9 +22,11 @@ from server.accounts.services import user_by_email
 from server.accounts.sessions import end_user_sessions
 from server.clock import utcnow
 from server.db import transaction
+from server.errors import ValidationFailed
 
 __all__ = [
     "RESET_LIFETIME_SECONDS",
+    "change_password",
     "request_reset",
     "reset_token",
     "set_password",
@@ -72,10 +74,24 @@ def request_reset(session: Session, email: str) -> None:
             mail.send_reset_link(session, user, reset_token(user), valid_for)
 
 
-def set_password(session: Session, user: User, password: str) -> None:
+def set_password(session: Session, user: User, password: str, *, keep_tokens: bool = False) -> None:
     """The new password, committed; it also ends the reset link, every session of the user
-    and every API token they made (whoever had the old password may have kept one)."""
+    and, unless ``keep_tokens``, every API token they made (whoever had the old password may
+    have kept one)."""
     with transaction(session):
         user.password_hash = generate_password_hash(password)
         end_user_sessions(session, user.id, utcnow())
-        session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+        if not keep_tokens:
+            session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """A signed-in user's new password, committed: every session ends (the caller starts a
+    fresh one for the browser that changed it); API tokens stay, since the user who knew the
+    password is the one changing it (a reset, by email, revokes them).
+
+    :raise ValidationFailed: ``current`` is not the password (under ``current_password``).
+    """
+    if not check_password_hash(user.password_hash, current):
+        raise ValidationFailed({"current_password": ["This is not your current password."]})
+    set_password(session, user, new, keep_tokens=True)

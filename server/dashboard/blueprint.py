@@ -91,6 +91,7 @@ bp.add_url_rule(
 
 # -- the signed-in user: preferences (P1), API tokens, calendars ----------------------------
 bp.add_url_rule("/preferences", "preferences", preferences.preferences, methods=BOTH)
+bp.add_url_rule("/password", "change_password", preferences.change_password, methods=BOTH)
 bp.add_url_rule("/tokens", "tokens", preferences.tokens, methods=BOTH)
 bp.add_url_rule(
     "/tokens/<int:token_id>/revoke", "token_revoke", preferences.token_revoke, methods=POST

@@ -46,6 +46,7 @@ __all__ = [
     "OriginsForm",
     "PreferencesForm",
     "ResetPasswordForm",
+    "ChangePasswordForm",
     "SignupForm",
     "TokenForm",
     "load_form",
@@ -121,6 +122,13 @@ class ForgotPasswordForm(_Form):
 
 
 class ResetPasswordForm(_Form):
+    password = _password()
+
+
+class ChangePasswordForm(_Form):
+    current_password = fields.String(
+        required=True, error_messages=_REQUIRED, validate=validate.Length(1, 1024)
+    )
     password = _password()
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Response, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
+from server.accounts import passwords
 from server.accounts.services import issue_token, revoke_token, user_tokens
 from server.accounts.settings import update_preferences
 from server.dashboard.forms import (
+    ChangePasswordForm,
     Errors,
     PreferencesForm,
     TokenForm,
@@ -16,13 +18,13 @@ from server.dashboard.forms import (
     uploaded,
 )
 from server.dashboard.rendering import render, zone_names
-from server.dashboard.session import login_required, signed_in_user
+from server.dashboard.session import log_in, login_required, signed_in_user
 from server.db import get_session
 from server.errors import NotFound
 from server.uploads.models import Upload
 from server.uploads.services import get_account_upload, get_public_upload
 
-__all__ = ["preferences", "public_upload", "token_revoke", "tokens", "upload"]
+__all__ = ["change_password", "preferences", "public_upload", "token_revoke", "tokens", "upload"]
 
 
 # -- the user's preferences (P1) and photo ---------------------------------------------------
@@ -64,6 +66,29 @@ def preferences() -> ResponseReturnValue:
         errors=errors,
         zones=zone_names(),
     )
+
+
+# -- the user's password -------------------------------------------------------------------
+
+
+@login_required
+def change_password() -> ResponseReturnValue:
+    """A new password: every other session is signed out, this browser stays signed in."""
+    user = signed_in_user()
+    errors: Errors = {}
+    if request.method == "POST":
+        _, errors = submit(
+            ChangePasswordForm(),
+            request.form,
+            lambda data: passwords.change_password(
+                get_session(), user, data["current_password"], data["password"]
+            ),
+        )
+        if not errors:
+            log_in(user)
+            flash("Your password is changed. Your other sessions are signed out.")
+            return redirect(url_for("dashboard.change_password"))
+    return render("password.html", status=status_for(errors), errors=errors)
 
 
 # -- personal API tokens ---------------------------------------------------------------------
