@@ -217,7 +217,7 @@ def handle_http_exception(error: HTTPException) -> Response:
         message = refusal_message(error, "Too many requests; try again in a minute.")
     response = error_response(status, code, message)
     if status == 429:
-        response.headers["Retry-After"] = str(retry_after_seconds())
+        response.headers["Retry-After"] = str(retry_after_seconds(error))
     if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response

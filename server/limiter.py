@@ -26,10 +26,14 @@ from urllib.parse import unquote, urlsplit
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
+from werkzeug.exceptions import TooManyRequests
 
 __all__ = [
     "FailoverStorage",
+    "ReadBudget",
+    "check_public_read",
     "account_email_limit",
     "MachineStorage",
     "booking_caps",
@@ -45,6 +49,8 @@ log = logging.getLogger(__name__)
 #: counts per client address (the trusted proxies' ``X-Forwarded-For`` when
 #: ``RENDEZVOUS_PROXY_COUNT`` says how many there are); storage set by :func:`init_app`
 limiter = Limiter(key_func=get_remote_address)
+#: the public API's reads are counted by :func:`check_public_read`, in batches
+limiter.request_filter(lambda: _is_public_read())
 
 
 class MachineStorage(Storage):
@@ -198,12 +204,81 @@ class FailoverStorage(Storage):
         self._call("clear", key)
 
 
-def retry_after_seconds() -> int:
+class ReadBudget:
+    """The public API's read limit (GET slots, the link page's data), counted in batches.
+
+    Reads are most of the traffic and send no email, so they needn't pay a storage round
+    trip each: a process adds its reads to the shared counter ``batch`` at a time (the first
+    read of a client in a window at once) and, between two flushes, counts against the last
+    total it learnt plus its own. The limit then holds across processes and machines up to
+    ``batch - 1`` unflushed reads per process; writes (bookings, requests, logins) are
+    counted one by one, exactly (Flask-Limiter).
+
+    Fixed windows like Flask-Limiter's; the counter lives in its storage, under its prefix.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[int, int, int]] = {}  # key → (window, total, pending)
+
+    def hit(self, storage: Storage, rule: str, key: str) -> int | None:
+        """Count one read; None if allowed, else the seconds until the window ends."""
+        limit = parse(rule)
+        period = limit.get_expiry()
+        now = time.time()
+        window = int(now // period)
+        known_window, total, pending = self._known.get(key, (window, -1, 0))
+        if known_window != window:
+            total, pending = -1, 0
+        if total >= 0 and total + pending >= limit.amount:
+            return max(1, int((window + 1) * period - now))
+        pending += 1
+        batch = max(1, limit.amount // 20)
+        if total < 0 or pending >= batch:
+            total = storage.incr(f"rendezvous/read/{key}/{window}", period, pending)
+            pending = 0
+            if total > limit.amount:
+                self._known[key] = (window, total, 0)
+                return max(1, int((window + 1) * period - now))
+        if len(self._known) > 50_000:  # old windows' clients: forget them all
+            self._known.clear()
+        self._known[key] = (window, total, pending)
+        return None
+
+
+_reads = ReadBudget()
+
+
+def _is_public_read() -> bool:
+    return request.method in ("GET", "HEAD", "OPTIONS") and request.blueprint == "public"
+
+
+def check_public_read() -> None:
+    """``before_request`` of the public API: a read over ``RENDEZVOUS_PUBLIC_RATE_LIMIT``
+    from this client address is a 429 (writes go through Flask-Limiter's limits).
+
+    :raise TooManyRequests: with ``retry_after``, the seconds until the window ends.
+    """
+    if not (_is_public_read() and limiter.enabled):
+        return
+    rule = current_app.config["RENDEZVOUS_PUBLIC_RATE_LIMIT"]
+    try:
+        wait = _reads.hit(limiter.storage, rule, get_remote_address())
+    except Exception:  # the counter file can't be written: log it, let the read through
+        log.exception("the read limit could not be counted")
+        return
+    if wait is not None:
+        raise TooManyRequests("Too many requests; try again in a minute.", retry_after=wait)
+
+
+def retry_after_seconds(error: Exception | None = None) -> int:
     """Seconds until the breached window ends (at least 1), for a 429's ``Retry-After``.
 
     Read only when refusing: the ``X-RateLimit-*`` headers on every answer would cost two
     more storage round trips per request, which is most of the limiter's price.
     """
+    told = getattr(error, "retry_after", None)
+    if isinstance(told, int):
+        return told
     current = limiter.current_limit
     if current is None:
         return 60
@@ -331,3 +406,4 @@ def init_app(app: Flask) -> None:
         RATELIMIT_SWALLOW_ERRORS=True,
     )
     limiter.init_app(app)
+    _reads._known.clear()  # a new app (tests) starts counting afresh

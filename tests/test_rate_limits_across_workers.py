@@ -243,3 +243,15 @@ def test_a_link_takes_at_most_its_cap_of_bookings(
             )[0],
         )
     assert statuses == {201: 8, 429: 22}
+
+
+def test_public_reads_from_one_address_stop_at_the_limit_give_or_take_a_batch(
+    serve: Callable[..., Any], seeded: Seeded
+) -> None:
+    """Reads are counted in batches of limit/20 per process (server.limiter.ReadBudget):
+    the four workers let through the limit, and at most three reads each beyond it."""
+    with serve(RENDEZVOUS_PUBLIC_RATE_LIMIT="80 per minute") as base_url:
+        path = f"/api/v1/public/links/{seeded.slug}"
+        statuses = burst(200, lambda i: http_json(base_url, "GET", path)[0])
+    assert set(statuses) == {200, 429}
+    assert 80 <= statuses[200] <= 80 + WORKERS * 3

@@ -214,7 +214,7 @@ def _http(error: HTTPException) -> Response | ResponseReturnValue:
     if error.code == 429:  # the limiter's description is its rule ("20 per 1 minute")
         message = refusal_message(error, "Too many attempts. Wait a minute, then try again.")
         page = rendering.error_page(429, message)
-        page.headers["Retry-After"] = str(retry_after_seconds())
+        page.headers["Retry-After"] = str(retry_after_seconds(error))
         return page
     return rendering.error_page(error.code or 500, error.description or error.name)
 

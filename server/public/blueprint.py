@@ -14,7 +14,7 @@ from server.bookings.models import Booking
 from server.bookings.slots import offered_slots
 from server.clock import utcnow
 from server.db import get_session
-from server.limiter import booking_caps, limiter
+from server.limiter import booking_caps, check_public_read, limiter
 from server.links.models import BookingLink
 from server.links.services import get_public_link
 from server.meeting_requests.models import VisitorRequest
@@ -48,7 +48,9 @@ def _booking_limit() -> str:
     return current_app.config["RENDEZVOUS_BOOKING_RATE_LIMIT"]
 
 
+# writes per address, one by one; reads (most of the traffic) in batches (check_public_read)
 limiter.limit(_public_limit)(blp)
+blp.before_request(check_public_read)
 # A5: a page on an origin the account hasn't allowed is refused before any view runs.
 blp.before_request(refuse_foreign_origin)
 

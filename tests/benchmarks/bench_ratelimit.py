@@ -7,8 +7,11 @@ Per database, two 2-worker gunicorns run side by side on the same data: one with
 one with them on (SQLite: the machine's counter file; PostgreSQL: Redis). The load alternates
 between them, off/on/off/on…, so drift on the machine falls on both alike. Each round is a
 fixed time of 16 concurrent clients asking for a week of slots; a new connection per request,
-as gunicorn's sync workers close it. Prints one JSON line per figure:
-``{"name", "median", "unit", "runs", …}``, the ratio line carrying both medians.
+as gunicorn's sync workers close it. Two loads: one client address (a widget's visitor, or a
+scraper: reads are counted in batches) and a new address for every request (a crowd: every
+read is a first read, one storage round trip each; ``X-Forwarded-For`` behind one trusted
+proxy). Prints one JSON line per figure: ``{"name", "median", "unit", "runs", …}``, the cost
+lines carrying both medians.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from tests.servers import seed_host_and_link, start_gunicorn  # noqa: E402
 WORKERS = 2
 CLIENTS = 16
 ROUND_SECONDS = 4.0
-ROUNDS = 5
+ROUNDS = 7
 TZ = "Europe/Paris"
 UNLIMITED = "1000000 per minute"  # counted, never reached: the cost without the refusals
 
@@ -52,18 +55,24 @@ def slots_path(slug: str) -> str:
     return f"/api/v1/public/links/{slug}/slots?{query}"
 
 
-def throughput(base_url: str, path: str, seconds: float) -> float:
-    """Requests per second answered 200 by ``CLIENTS`` threads in ``seconds``."""
+def throughput(base_url: str, path: str, seconds: float, *, crowd: bool = False) -> float:
+    """Requests per second answered 200 by ``CLIENTS`` threads in ``seconds``; ``crowd``:
+    each request from its own client address."""
     parts = urlsplit(base_url)
     stop_at = time.perf_counter() + seconds
     counts = [0] * CLIENTS
     failures: list[str] = []
 
     def client(n: int) -> None:
+        sent = 0
         while time.perf_counter() < stop_at:
             conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            headers = {"Accept": "application/json"}
+            if crowd:
+                sent += 1
+                headers["X-Forwarded-For"] = f"10.{n}.{sent // 250 % 250}.{sent % 250}"
             try:
-                conn.request("GET", path, headers={"Accept": "application/json"})
+                conn.request("GET", path, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 if response.status != 200:
@@ -87,32 +96,36 @@ def throughput(base_url: str, path: str, seconds: float) -> float:
 def run(kind: str, db_url: str, workdir: Path, storage: dict[str, str]) -> None:
     seeded = seed_host_and_link(db_url, name="Bench", instance_path=workdir / "seed")
     path = slots_path(seeded.slug)
+    proxied = {"RENDEZVOUS_PROXY_COUNT": "1"}
     limits_on = {
         "RENDEZVOUS_RATELIMIT_ENABLED": "1",
         "RENDEZVOUS_PUBLIC_RATE_LIMIT": UNLIMITED,
+        **proxied,
         **storage,
     }
     with ExitStack() as stack:
-        off = stack.enter_context(start_gunicorn(db_url, WORKERS, workdir / "off"))
+        off = stack.enter_context(start_gunicorn(db_url, WORKERS, workdir / "off", env=proxied))
         on = stack.enter_context(start_gunicorn(db_url, WORKERS, workdir / "on", env=limits_on))
         for base_url in (off, on):  # warm both: imports, caches, connections
             throughput(base_url, path, 1.0)
-        samples: dict[str, list[float]] = {"off": [], "on": []}
-        for _ in range(ROUNDS):
-            samples["off"].append(throughput(off, path, ROUND_SECONDS))
-            samples["on"].append(throughput(on, path, ROUND_SECONDS))
-    medians = {state: statistics.median(values) for state, values in samples.items()}
-    for state, median in medians.items():
-        emit(f"get_slots_throughput_{kind}_limiter_{state}", median, "req/s", runs=ROUNDS)
-    emit(
-        f"get_slots_limiter_cost_{kind}",
-        100 * (1 - medians["on"] / medians["off"]),
-        "%",
-        runs=ROUNDS,
-        storage=storage.get("RENDEZVOUS_RATELIMIT_STORAGE_URL", "machine file (SQLite)"),
-        off=round(medians["off"], 1),
-        on=round(medians["on"], 1),
-    )
+        for load, crowd in (("one_client", False), ("crowd", True)):
+            samples: dict[str, list[float]] = {"off": [], "on": []}
+            for _ in range(ROUNDS):
+                samples["off"].append(throughput(off, path, ROUND_SECONDS, crowd=crowd))
+                samples["on"].append(throughput(on, path, ROUND_SECONDS, crowd=crowd))
+            medians = {state: statistics.median(values) for state, values in samples.items()}
+            for state, median in medians.items():
+                name = f"get_slots_throughput_{kind}_{load}_limiter_{state}"
+                emit(name, median, "req/s", runs=ROUNDS)
+            emit(
+                f"get_slots_limiter_cost_{kind}_{load}",
+                100 * (1 - medians["on"] / medians["off"]),
+                "%",
+                runs=ROUNDS,
+                storage=storage.get("RENDEZVOUS_RATELIMIT_STORAGE_URL", "machine file (SQLite)"),
+                off=round(medians["off"], 1),
+                on=round(medians["on"], 1),
+            )
 
 
 def main() -> None:
