@@ -218,30 +218,35 @@ class ReadBudget:
     """
 
     def __init__(self) -> None:
-        self._known: dict[str, tuple[int, int, int]] = {}  # key → (window, total, pending)
+        #: key → (total learnt, reads not yet added, when learnt, when its window ends)
+        self._known: dict[str, tuple[int, int, float, float]] = {}
 
     def hit(self, storage: Storage, rule: str, key: str) -> int | None:
-        """Count one read; None if allowed, else the seconds until the window ends."""
+        """Count one read; None if allowed, else the seconds until the window ends.
+
+        A window starts at a client's first read (the storage's expiry), as Flask-Limiter's
+        do, so no clock boundary resets a count halfway through a burst.
+        """
         limit = parse(rule)
         period = limit.get_expiry()
         now = time.time()
-        window = int(now // period)
-        known_window, total, pending = self._known.get(key, (window, -1, 0))
-        if known_window != window:
+        total, pending, learnt, ends = self._known.get(key, (-1, 0, now, now))
+        if total >= 0 and now >= learnt + period:  # what we learnt is a window old
             total, pending = -1, 0
         if total >= 0 and total + pending >= limit.amount:
-            return max(1, int((window + 1) * period - now))
+            return max(1, int(ends - now))
         pending += 1
-        batch = max(1, limit.amount // 20)
-        if total < 0 or pending >= batch:
-            total = storage.incr(f"rendezvous/read/{key}/{window}", period, pending)
-            pending = 0
+        if total < 0 or pending >= max(1, limit.amount // 20):
+            counter = f"rendezvous/read/{key}"
+            total, pending, learnt = storage.incr(counter, period, pending), 0, now
+            ends = now + period
             if total > limit.amount:
-                self._known[key] = (window, total, 0)
-                return max(1, int((window + 1) * period - now))
-        if len(self._known) > 50_000:  # old windows' clients: forget them all
+                ends = storage.get_expiry(counter)
+                self._known[key] = (total, 0, learnt, ends)
+                return max(1, int(ends - now))
+        if len(self._known) > 50_000:  # clients of past windows: forget them all
             self._known.clear()
-        self._known[key] = (window, total, pending)
+        self._known[key] = (total, pending, learnt, ends)
         return None
 
 
