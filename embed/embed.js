@@ -81,8 +81,9 @@
   }
 
   /*
-   * Brython compiles the widget's Python on every page load (about two thirds of a warm
-   * start). The compiled modules are kept in the page's localStorage, under the widget
+   * The built widget is compiled to JavaScript at build time (widget/compile.js). A bundle
+   * built where node was missing carries its Python, which Brython compiles on every page
+   * load (about two thirds of a warm start): then the compiled modules are kept in the page's localStorage, under the widget
    * file's hashed URL so a new build never reuses an old compile, and handed back to Brython
    * before the import. Storage that is full or forbidden just means compiling again.
    */
@@ -153,11 +154,27 @@
     }
   }
 
-  function loadScript(doc, src) {
+  /** `data-theme="light|dark"` (else the visitor's preference) and `data-borderless`. */
+  function themeFrom(placeholder, container) {
+    var theme = placeholder.getAttribute("data-theme");
+    if (theme === "light" || theme === "dark") container.setAttribute("data-theme", theme);
+    if (placeholder.hasAttribute("data-borderless")) container.setAttribute("data-borderless", "");
+  }
+
+  /** A User Timing mark (`rendezvous:runtime`, …): where a page's load time goes. */
+  function mark(win, name) {
+    try {
+      win.performance.mark("rendezvous:" + name);
+    } catch (e) {
+      /* no User Timing: nothing to measure */
+    }
+  }
+
+  function loadScript(doc, src, ordered) {
     return new Promise(function (resolve, reject) {
       var script = doc.createElement("script");
       script.src = src;
-      script.async = true;
+      script.async = !ordered;
       script.onload = resolve;
       script.onerror = function () { reject(new Error("could not load " + src)); };
       (doc.head || doc.documentElement).appendChild(script);
@@ -174,18 +191,33 @@
       if (runtime) return runtime;
       runtime = Promise.resolve().then(function () {
         if (!assets) throw new Error("Rendezvous: asset manifest missing");
-        var brython = win.__BRYTHON__ && win.__BRYTHON__.runPythonSource
-          ? null
-          : loadScript(doc, assets.brython_js);
-        return Promise.resolve(brython);
-      }).then(function () {
         if (win.__rendezvous_mount__) return null;
-        return loadScript(doc, assets.widget_js).then(function () {
-          var cached = restoreCompiled(win, assets.widget_js);
+        // Both files download at once and run in order (async = false): the widget's modules
+        // need the runtime, but not its download to finish before theirs starts.
+        var files = [assets.widget_js];
+        if (!(win.__BRYTHON__ && win.__BRYTHON__.runPythonSource)) files.unshift(assets.brython_js);
+        return Promise.all(files.map(function (src) { return loadScript(doc, src, true); }));
+      }).then(function () {
+        mark(win, "runtime");
+        if (win.__rendezvous_mount__) return;
+        // A bundle built without node carries Python sources: the compile is kept for next time.
+        var built = !!win.__BRYTHON__.precompiled.rendezvous_widget;
+        var cached = built || restoreCompiled(win, assets.widget_js);
+        if (built) {
+          // the runtime may have no compiler: import without compiling a line
+          var B = win.__BRYTHON__;
+          try {
+            B.$__import__("rendezvous_widget", B.builtins.None, {}, []);
+          } catch (error) {
+            if (B.handle_error) B.handle_error(B.exception(error));
+            throw error;
+          }
+        } else {
           win.__BRYTHON__.runPythonSource("import rendezvous_widget", { id: "rendezvous_boot" });
-          if (!win.__rendezvous_mount__) throw new Error("Rendezvous: widget did not start");
-          if (!cached) win.setTimeout(function () { keepCompiled(win, assets.widget_js); }, 2500);
-        });
+        }
+        if (!win.__rendezvous_mount__) throw new Error("Rendezvous: widget did not start");
+        mark(win, "imported");
+        if (!cached) win.setTimeout(function () { keepCompiled(win, assets.widget_js); }, 2500);
       });
       return runtime;
     }
@@ -225,6 +257,7 @@
       var container = doc.createElement("div");
       container.className = "rdv-root rdv-loading";
       container.setAttribute("aria-busy", "true");
+      themeFrom(placeholder, container);
       shadow.appendChild(container);
       var state = { container: container, target: target };
       placeholder.__rendezvous = state;

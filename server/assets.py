@@ -1,24 +1,32 @@
-"""The widget's static files: built once with webassets into content-hashed, gzipped files.
+"""The widget's static files: built once with webassets into content-hashed, compressed files.
 
 ``rendezvous build-assets`` (run by ``make run`` and ``make test``) writes
 ``widget/static/build/``: ``brython.<hash>.js`` (from the installed ``brython`` package),
-``widget.<hash>.js`` (the widget's Python packaged for Brython's virtual file system),
-``widget.<hash>.css``, a ``.gz`` beside each, and ``manifest.json`` naming them. Hashed names
-never change content, so they are served with a year-long cache.
+``widget.<hash>.js`` (the widget's modules compiled to JavaScript, see :class:`BrythonCompile`,
+in Brython's virtual file system), ``widget.<hash>.css``, a ``.gz`` and a ``.br`` (brotli)
+beside each, and ``manifest.json`` naming them. Hashed names never change content, so they are
+served with a year-long cache.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import logging
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
+import brotli
 from webassets import Bundle, Environment
 from webassets.filter import Filter
 
+from server.brython_runtime import runtime_without_compiler
+
 __all__ = ["BUILD", "STATIC", "build_assets", "ensure_built", "load_manifest"]
+
+log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "widget" / "static"
@@ -47,7 +55,74 @@ class BrythonPackage(Filter):
         if is_package:
             entry.append(1)
         module = ".".join(parts)
-        out.write(f"__BRYTHON__.loadBrythonPackage({json.dumps({module: entry})});\n")
+        out.write(f"{PACKAGE_CALL}{json.dumps({module: entry})});\n")
+
+
+class BrythonCompile(Filter):
+    """The packaged modules compiled to JavaScript once, here, by Brython's own compiler.
+
+    Brython compiling the widget in the visitor's browser was 250–350 ms of a first visit.
+    ``widget/compile.js`` runs brython.js in node and hands back each module's JavaScript,
+    which goes into ``__BRYTHON__.precompiled``: Brython's importer runs a precompiled module
+    without looking at its source, so the source is left out of the bundle. Without node the
+    bundle keeps the sources and the browser compiles them (slower, still correct).
+    """
+
+    name = "brython_compile"
+
+    def output(self, _in: Any, out: Any, **kwargs: Any) -> None:
+        modules: dict[str, list[Any]] = {}
+        for line in _in.read().splitlines():
+            if line.startswith(PACKAGE_CALL):
+                modules.update(json.loads(line[len(PACKAGE_CALL) : -len(");")]))
+        compiled = _compile(modules)
+        if compiled is None:
+            for name in sorted(modules):
+                out.write(f"{PACKAGE_CALL}{json.dumps({name: modules[name]})});\n")
+            return
+        entries, code = {}, {}
+        for name, (ext, _source, _imports, *package) in sorted(modules.items()):
+            entries[name] = [ext, "", compiled[name]["imports"], *package]
+            code[name] = [compiled[name]["js"]] if package else compiled[name]["js"]
+        out.write(f"{PACKAGE_CALL}{json.dumps(entries)});\n")
+        out.write(f"Object.assign(__BRYTHON__.precompiled, {json.dumps(code)});\n")
+
+
+class BrythonRuntime(Filter):
+    """brython.js without its compiler (a third of its weight) when the widget is precompiled:
+    nothing compiles in the page any more (:mod:`server.brython_runtime`)."""
+
+    name = "brython_runtime"
+
+    def output(self, _in: Any, out: Any, **kwargs: Any) -> None:
+        source = _in.read()
+        out.write(runtime_without_compiler(source) if _node() else source)
+
+
+def _node() -> str | None:
+    return shutil.which("node")
+
+
+PACKAGE_CALL = "__BRYTHON__.loadBrythonPackage("
+COMPILER = ROOT / "widget" / "compile.js"
+
+
+def _compile(modules: dict[str, list[Any]]) -> dict[str, dict[str, Any]] | None:
+    """``{module: {js, imports}}`` from node, or ``None`` when node is not installed."""
+    node = _node()
+    if node is None:
+        log.warning("node is not installed: the widget ships its Python and compiles in the page")
+        return None
+    request = {
+        "brython": str(_brython_js()),
+        "modules": {name: [entry[1], len(entry) > 3] for name, entry in modules.items()},
+    }
+    done = subprocess.run(
+        [node, str(COMPILER)], input=json.dumps(request), capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"compiling the widget failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout)
 
 
 def _brython_js() -> Path:
@@ -63,10 +138,16 @@ def _environment() -> Environment:
     env.auto_build = False
     sources = sorted(str(p) for p in WIDGET_PACKAGE.rglob("*.py"))
     env.register(
-        "widget_js", Bundle(*sources, filters=BrythonPackage, output="build/widget.%(version)s.js")
+        "widget_js",
+        Bundle(
+            *sources, filters=(BrythonPackage, BrythonCompile), output="build/widget.%(version)s.js"
+        ),
     )
     env.register("widget_css", Bundle("widget.css", output="build/widget.%(version)s.css"))
-    env.register("brython_js", Bundle(str(_brython_js()), output="build/brython.%(version)s.js"))
+    env.register(
+        "brython_js",
+        Bundle(str(_brython_js()), filters=BrythonRuntime, output="build/brython.%(version)s.js"),
+    )
     return env
 
 
@@ -82,8 +163,9 @@ def build_assets() -> dict[str, str]:
         bundle.build(force=True)
         relative = bundle.resolve_output(env)
         output = STATIC / relative
-        with output.open("rb") as raw, gzip.open(f"{output}.gz", "wb", compresslevel=9) as packed:
-            shutil.copyfileobj(raw, packed)
+        raw = output.read_bytes()
+        Path(f"{output}.gz").write_bytes(gzip.compress(raw, 9, mtime=0))
+        Path(f"{output}.br").write_bytes(brotli.compress(raw, quality=11))
         manifest[name] = f"build/{output.name}"
     MANIFEST.write_text(json.dumps(manifest, indent=2))
     return manifest
@@ -98,7 +180,15 @@ def load_manifest() -> dict[str, str] | None:
 
 
 def _sources() -> list[Path]:
-    return [*WIDGET_PACKAGE.rglob("*.py"), STATIC / "widget.css", _brython_js()]
+    here = Path(__file__)
+    return [
+        *WIDGET_PACKAGE.rglob("*.py"),
+        STATIC / "widget.css",
+        COMPILER,
+        _brython_js(),
+        here,
+        here.with_name("brython_runtime.py"),
+    ]
 
 
 def ensure_built() -> dict[str, str]:

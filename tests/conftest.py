@@ -48,6 +48,11 @@ TABLES = (
 NOW = datetime.fromisoformat(os.environ.get("RENDEZVOUS_TEST_NOW", "2027-03-10T09:00:00+00:00"))
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Session fixtures (the live app's host and its token) are made at NOW too, not today."""
+    clock.set_now(NOW)
+
+
 @pytest.fixture(autouse=True)
 def now(request: pytest.FixtureRequest) -> Iterator[datetime]:
     """The app's "now" at the start of the test (an aware UTC datetime); time runs on from it.

@@ -2,7 +2,7 @@
 
 Both put one embed placeholder on a page and load ``/embed/v1/embed.js``, exactly as a
 customer's web page would: one UI, not two. The loader and the built widget files are served
-from here, gzipped when the browser accepts it.
+from here, brotli- or gzip-compressed as the browser accepts.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import mimetypes
 from functools import cache
 from pathlib import Path
 
+import brotli
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
 
 from server.assets import BUILD, load_manifest
@@ -90,20 +91,17 @@ def manage_page(token: str) -> Response:
     return _page("pages/manage.html", token=token, page_url=page_url)
 
 
-def _gzipped(body: bytes, mimetype: str, max_age: int) -> Response:
-    accepts = "gzip" in request.headers.get("Accept-Encoding", "")
-    response = Response(gzip.compress(body, 9) if accepts else body, mimetype=mimetype)
-    if accepts:
-        response.headers["Content-Encoding"] = "gzip"
-    response.headers["Vary"] = "Accept-Encoding"
-    response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+def _encoding() -> str | None:
+    """Brotli when the browser takes it (about a fifth smaller than gzip), else gzip."""
+    accepted = request.headers.get("Accept-Encoding", "")
+    return "br" if "br" in accepted else "gzip" if "gzip" in accepted else None
 
 
 @cache
-def _loader_source(mtime: float, manifest: str) -> bytes:
-    return LOADER.read_text().replace(ASSETS_PLACEHOLDER, manifest, 1).encode()
+def _loader_source(mtime: float, manifest: str) -> dict[str | None, bytes]:
+    """The loader with the built files' addresses, in each encoding, made once per build."""
+    body = LOADER.read_text().replace(ASSETS_PLACEHOLDER, manifest, 1).encode()
+    return {None: body, "gzip": gzip.compress(body, 9), "br": brotli.compress(body, quality=11)}
 
 
 @bp.get("/embed/v1/embed.js")
@@ -117,21 +115,29 @@ def embed_loader() -> Response:
         abort(503, "The widget is not built; run 'rendezvous build-assets'.")
     base = current_app.config["RENDEZVOUS_BASE_URL"]
     urls = {name: f"{base}/widget/static/{path}" for name, path in manifest.items()}
-    body = _loader_source(LOADER.stat().st_mtime, json.dumps(urls, sort_keys=True))
-    return _gzipped(body, "text/javascript", 300)
+    bodies = _loader_source(LOADER.stat().st_mtime, json.dumps(urls, sort_keys=True))
+    encoding = _encoding()
+    response = Response(bodies[encoding], mimetype="text/javascript")
+    if encoding:
+        response.headers["Content-Encoding"] = encoding
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @bp.get("/widget/static/build/<name>")
 def built_file(name: str) -> Response:
     """A content-hashed build output: cached for a year, sent gzipped when accepted."""
     path = (BUILD / name).resolve()
-    if path.parent != BUILD.resolve() or not path.is_file() or name.endswith(".gz"):
+    if path.parent != BUILD.resolve() or not path.is_file() or name.endswith((".gz", ".br")):
         abort(404)
     mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    packed = Path(f"{path}.gz")
-    if "gzip" in request.headers.get("Accept-Encoding", "") and packed.is_file():
+    encoding = _encoding()
+    packed = Path(f"{path}.{'br' if encoding == 'br' else 'gz'}")
+    if encoding and packed.is_file():
         response = send_file(packed, mimetype=mimetype, max_age=YEAR, conditional=True)
-        response.headers["Content-Encoding"] = "gzip"
+        response.headers["Content-Encoding"] = encoding
     else:
         response = send_file(path, mimetype=mimetype, max_age=YEAR, conditional=True)
     response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"

@@ -3,16 +3,14 @@ a stand-in for Brython's ``browser`` module and checked against ``datetime``."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import types
 from datetime import date, timedelta
-from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-PACKAGE = Path(__file__).resolve().parents[2] / "widget" / "rendezvous_widget"
+from server.widget_code import widget_module
 
 
 def _load_dates() -> types.ModuleType:
@@ -21,9 +19,7 @@ def _load_dates() -> types.ModuleType:
     saved = sys.modules.get("browser")
     sys.modules["browser"] = stub
     try:
-        spec = importlib.util.spec_from_file_location("widget_dates", PACKAGE / "dates.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        module = widget_module("dates")
     finally:
         if saved is None:
             del sys.modules["browser"]

@@ -8,7 +8,7 @@ the first calendar needs is imported up front; the rest loads when idle or when 
 from browser import window
 from javascript import NULL, UNDEFINED
 
-from . import api, calendar, dates, times
+from . import api, calendar, dates, markup, palette, times
 from .dom import add, clear, h, on
 from .i18n import translator
 
@@ -35,7 +35,7 @@ def strings_of(obj):
 class Widget:
     def __init__(self, root, options):
         _count[0] += 1
-        self.id = "rdv" + str(_count[0])
+        self.id = str(opt(options, "id") or "rdv" + str(_count[0]))  # the loader's, if any
         self.root = root
         self.options = options
         self.base = str(opt(options, "apiBase") or "/api/v1/public").rstrip("/")
@@ -102,7 +102,8 @@ class Widget:
     def start(self):
         """The link config and ten weeks of slots, asked at once; the calendar shows when both
         are in."""
-        self.skeleton()
+        if not opt(self.options, "painted"):  # else the server's first view is on screen
+            self.skeleton()
         got = {}
         end = dates.add_days(self.today, 69)
 
@@ -152,68 +153,23 @@ class Widget:
         self.frame()
 
     def frame(self):
-        cfg = self.cfg
-        hosts = cfg.get("hosts") or []
-        names = ", ".join(x["name"] for x in hosts if x.get("name"))
-        photo = cfg.get("photo_url") or (hosts[0].get("photo_url") if len(hosts) == 1 else None)
-        logo = (cfg.get("branding") or {}).get("logo_url")
+        """The header and an empty body, as one string (``markup``)."""
         tid = self.id + "-title"
-        self.meta = h("p", {"class": "rdv-meta"})
-        if photo:
-            face = h("img", {"class": "rdv-photo", "src": photo, "alt": ""})
-        else:
-            initials = "".join(p[0] for p in names.split(" ")[:2] if p).upper() or "•"
-            face = h("span", {"class": "rdv-photo rdv-initials", "aria-hidden": "true"}, initials)
-        head = h(
-            "header",
-            {"class": "rdv-head"},
-            h("img", {"class": "rdv-logo", "src": logo, "alt": ""}) if logo else None,
-            h(
-                "div",
-                {"class": "rdv-who"},
-                face,
-                h(
-                    "div",
-                    None,
-                    h("p", {"class": "rdv-host"}, names),
-                    h("h2", {"id": tid, "class": "rdv-title"}, cfg.get("title") or ""),
-                    self.meta,
-                ),
-            ),
-        )
-        self.body = h("div", {"class": "rdv-body"})
-        clear(self.root).removeAttribute("aria-busy")
+        self.root.removeAttribute("aria-busy")
         self.root.removeAttribute("aria-label")
         self.root.setAttribute("aria-labelledby", tid)
-        add(self.root, [head, self.body])
+        self.root.innerHTML = markup.header(self.id, self.cfg) + '<div class="rdv-body"></div>'
+        self.meta = self.root.querySelector(".rdv-meta")
+        self.body = self.root.querySelector(".rdv-body")
         self.update_meta()
 
     def update_meta(self):
-        where = self.cfg.get("location")
-        clear(self.meta)
-        if where and where.startswith(("https://", "http://")):
-            where = h("a", {"href": where, "target": "_blank", "rel": "noopener"}, where)
-        add(
-            self.meta,
-            [
-                h("span", {"class": "rdv-dur"}, self.fm.number(self.duration, "minute")),
-                h("span", {"class": "rdv-loc"}, where) if where else None,
-            ],
-        )
+        self.meta.innerHTML = markup.meta(self.cfg, self.fm, self.duration)
 
     def theme(self, color):
-        """The account's accent, a text colour that reads on it, and an ink that reads on white."""
-        rgb = hex_rgb(color) or (47, 111, 237)
-        white, black = (255, 255, 255), (17, 17, 17)
-        soft = mix(rgb, white, 0.12)
-        ink = rgb
-        while contrast(ink, soft) < 4.6:
-            ink = mix(ink, (0, 0, 0), 0.85)
-        on_accent = white if contrast(rgb, white) >= contrast(rgb, black) else black
-        for name, c in (("accent", rgb), ("on-accent", on_accent), ("soft", soft), ("ink", ink)):
-            self.root.style.setProperty(
-                "--rdv-" + name, "rgb(" + ",".join(str(round(x)) for x in c) + ")"
-            )
+        """The account's accent and the colours that read with it, light and dark (palette.py)."""
+        for name, value in palette.variables(color):
+            self.root.style.setProperty(name, value)
 
     # -- slots: a cache per duration and zone of {date: [starts]} and the ranges fetched -----
 
@@ -301,19 +257,14 @@ class Widget:
     # -- the pick view ----------------------------------------------------------------------
 
     def can_show(self, y, m):
-        ty, tm, _ = dates.ymd(self.today)
-        return 0 <= (y - ty) * 12 + m - tm <= 12
+        return markup.can_show(self.today, y, m)
 
     def show_pick(self, alert=None):
         _ = self._
         self.view = "pick"
         if self.month is None:
             c = self.cache.get(self.key())
-            open_days = sorted(
-                s for s, v in (c["days"] if c else {}).items() if v and s >= self.today
-            )
-            y, m, _d = dates.ymd(open_days[0] if open_days else self.today)
-            self.month = (y, m)
+            self.month = markup.first_month(c["days"] if c else {}, self.today)
         body = clear(self.body)
         if self.moving:
             add(
@@ -327,12 +278,18 @@ class Widget:
             add(body, h("p", {"class": "rdv-alert", "role": "alert", "tabindex": "-1"}, alert))
         if len(self.cfg["durations"]) > 1 and not self.moving:
             add(body, self.go("controls", "duration_picker"))
-        sid = self.id + "-tz"
-        self.zone_select = h(
-            "select",
-            {"id": sid, "class": "rdv-select"},
-            h("option", {"value": self.zone}, self.zone.replace("_", " ")),
+        holder = h("div")
+        holder.innerHTML = markup.cols(
+            self.id,
+            markup.bar(self.id, "", True, True, _),
+            "",
+            markup.zone_box(self.id, self.zone, _),
+            "",
         )
+        cols = holder.firstChild
+        calendar.bind(self, cols)
+        times.bind(self, cols.querySelector(".rdv-times"))
+        self.zone_select = cols.querySelector(".rdv-select")
         self.zones_full = False
         on(self.zone_select, "focus", lambda ev: self.go("controls", "fill_zones"))
         on(
@@ -340,19 +297,7 @@ class Widget:
             "change",
             lambda ev: self.go("controls", "set_zone", self.zone_select.value),
         )
-        zone = h(
-            "div", {"class": "rdv-tz"}, h("label", {"for": sid}, _("Time zone")), self.zone_select
-        )
-        self.times = h("div", {"class": "rdv-times"})
-        add(
-            body,
-            h(
-                "div",
-                {"class": "rdv-cols"},
-                h("div", {"class": "rdv-left"}, calendar.build(self), zone),
-                self.times,
-            ),
-        )
+        add(body, cols)
         self.refresh()
         self.need()
         if self.ready:
@@ -367,6 +312,9 @@ class Widget:
             self.go("controls", "fill_zones")
         if not self.ready and self.days() is not None:
             self.ready = True
+            early = opt(self.options, "day")  # clicked on the server's first view
+            if early and self.slots_for(str(early)):
+                self.pick_day(str(early))
             self.emit("ready")
             window.setTimeout(self.idle, 30)
 
@@ -385,35 +333,10 @@ class Widget:
         self.day = self.focus_day = day
         calendar.render(self)
         times.render(self, True)
+        self.emit("day-chosen", window.JSON.parse(window.JSON.stringify({"date": day})))
 
     def choose(self, start):
         self.start_at = start
+        detail = {"start": start, "duration": self.duration, "timezone": self.zone}
+        self.emit("time-chosen", window.JSON.parse(window.JSON.stringify(detail)))
         self.go("manage", "confirm_move") if self.moving else self.go("form", "show")
-
-
-def hex_rgb(color):
-    c = (color or "").strip().lstrip("#")
-    if len(c) == 3:
-        c = "".join(x + x for x in c)
-    try:
-        return (int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)) if len(c) == 6 else None
-    except ValueError:
-        return None
-
-
-def mix(a, b, t):
-    """``t`` of ``a``, the rest of ``b``."""
-    return tuple(a[i] * t + b[i] * (1 - t) for i in range(3))
-
-
-def luminance(rgb):
-    def ch(v):
-        v /= 255
-        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * ch(rgb[0]) + 0.7152 * ch(rgb[1]) + 0.0722 * ch(rgb[2])
-
-
-def contrast(a, b):
-    la, lb = luminance(a), luminance(b)
-    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)

@@ -1,7 +1,7 @@
 """What the pick view needs after the first paint: the zone menu, the duration choice, the
 error panels, the Back button."""
 
-from . import dates
+from . import dates, markup
 from .dom import add, button, clear, h, on
 
 
@@ -30,14 +30,10 @@ def back(w, fn):
 
 
 def duration_picker(w):
-    name = w.id + "-dur"
-    box = h("fieldset", {"class": "rdv-durs"}, h("legend", None, w._("Duration")))
-    for d in w.cfg["durations"]:
-        radio = h(
-            "input", {"type": "radio", "name": name, "value": str(d), "checked": d == w.duration}
-        )
-        on(radio, "change", lambda ev: set_duration(w, int(ev.target.value)))
-        add(box, h("label", {"class": "rdv-pill"}, radio, " " + w.fm.number(d, "minute")))
+    holder = h("div")
+    holder.innerHTML = markup.durations(w.id, w.cfg, w.duration, w.fm, w._)
+    box = holder.firstChild
+    on(box, "change", lambda ev: set_duration(w, int(ev.target.value)))
     return box
 
 

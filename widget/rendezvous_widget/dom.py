@@ -51,3 +51,11 @@ def active(root):
 
 def inside(root, el):
     return bool(el) and root.contains(el)
+
+
+def closest(el, selector):
+    """``el.closest(selector)``, or None (Brython raises KeyError when nothing matches)."""
+    try:
+        return el.closest(selector)
+    except KeyError:
+        return None

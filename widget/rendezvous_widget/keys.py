@@ -1,6 +1,7 @@
 """Keyboard and pointer on the month grid: the WAI-ARIA date-grid pattern."""
 
 from . import dates
+from .dom import closest
 
 MOVES = {"ArrowLeft": -1, "ArrowRight": 1, "ArrowUp": -7, "ArrowDown": 7}
 
@@ -17,7 +18,7 @@ def step(w, n):
 
 
 def click(w, ev):
-    cell = ev.target.closest("td[data-date]")
+    cell = closest(ev.target, "td[data-date]")
     if cell:
         w.focus_day = cell.getAttribute("data-date")
         if cell.getAttribute("aria-disabled") != "true":

@@ -167,9 +167,10 @@ def ask_cancel(w):
 
 
 def cancel(w, reason=""):
-    def done(b, _t):
+    def done(b, text):
         w.booking = b
         show(w, w._("Your meeting is cancelled."))
+        w.emit("cancelled", window.JSON.parse(text))
 
     def failed(status, err):
         w.actions.querySelector(".rdv-formerr").textContent = (
@@ -239,10 +240,11 @@ def confirm_move(w):
 
 
 def reschedule(w, err, reason=""):
-    def done(b, _t):
+    def done(b, text):
         w.booking = b
         w.cache = {}
         show(w, w._("Your meeting was moved."))
+        w.emit("rescheduled", window.JSON.parse(text))
 
     def failed(status, e):
         if status == 409 and (e.get("code") == "slot_unavailable"):
