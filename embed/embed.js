@@ -131,27 +131,65 @@
   }
 
   /**
-   * The widget's first two requests (link config, ten weeks of slots in the visitor's zone),
-   * started while Brython loads and compiles. The widget uses a preloaded response only when
-   * its URL is exactly the one it would fetch, so a mismatch costs a request, never a bug.
+   * The widget's first view in one request, started before Brython loads: the link, ten weeks
+   * of slots in the visitor's zone, and the server's HTML of the first month (the widget's own
+   * markup), shown at once. The widget's first two GETs are answered from it: it uses a
+   * preloaded response only when its URL is exactly the one it would fetch, so a mismatch
+   * costs a request, never a bug; when the first view fails, those GETs go to the network.
    */
   function preload(win, target) {
-    if (!target.slug || !win.fetch || !win.Intl) return null;
+    if (!target.slug || !win.fetch || !win.Intl || !win.Response) return null;
     try {
       var zone = win.Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
       var dates = localDates(win, zone, 69);
       var config = target.apiBase + "/links/" + target.slug;
-      var slots = config + "/slots?start=" + dates[0] + "&end=" + dates[1] +
-        "&timezone=" + encodeURIComponent(zone);
-      var requests = {};
-      [config, slots].forEach(function (url) {
-        requests[url] = win.fetch(url, { headers: { Accept: "application/json" } });
-        requests[url].catch(function () {});
+      var query = "?start=" + dates[0] + "&end=" + dates[1] + "&timezone=" + encodeURIComponent(zone);
+      var slots = config + "/slots" + query;
+      var accept = { headers: { Accept: "application/json" } };
+      var view = win.fetch(config + "/first-view" + query, accept).then(function (response) {
+        return response.ok ? response.json() : Promise.reject(response.status);
       });
-      return requests;
+      view.catch(function () {});
+      var answer = function (url, part) {
+        return view.then(function (data) {
+          return new win.Response(JSON.stringify(data[part]), {
+            status: 200, headers: { "Content-Type": "application/json" },
+          });
+        }, function () { return win.fetch(url, accept); });
+      };
+      var requests = {};
+      requests[config] = answer(config, "link");
+      requests[slots] = answer(slots, "slots");
+      return { requests: requests, view: view };
     } catch (e) {
       return null;
     }
+  }
+
+  /**
+   * The server's first view in the placeholder until the widget takes it over. A day clicked
+   * (or chosen with Enter) meanwhile is marked and handed to the widget, which opens it.
+   */
+  function paint(container, data, options, state) {
+    container.innerHTML = data.html.split("__RDV__").join(options.id);
+    (data.theme || []).forEach(function (pair) { container.style.setProperty(pair[0], pair[1]); });
+    if (data.link && data.link.language) container.setAttribute("lang", data.link.language);
+    container.classList.remove("rdv-loading");
+    options.painted = true;
+    function choose(event) {
+      if (state.started || !event.target.closest) return;
+      var day = event.target.closest("td[data-date]");
+      if (!day || day.getAttribute("aria-disabled") === "true") return;
+      if (event.type === "keydown" && event.key !== "Enter" && event.key !== " ") return;
+      if (event.type === "keydown") event.preventDefault();
+      Array.prototype.forEach.call(container.querySelectorAll("td[aria-selected]"), function (td) {
+        td.removeAttribute("aria-selected");
+      });
+      day.setAttribute("aria-selected", "true");
+      options.day = day.getAttribute("data-date");
+    }
+    container.addEventListener("click", choose);
+    container.addEventListener("keydown", choose);
   }
 
   /** `data-theme="light|dark"` (else the visitor's preference) and `data-borderless`. */
@@ -186,6 +224,7 @@
     if (win.Rendezvous && win.Rendezvous.version) return win.Rendezvous; // loaded twice
     var assets = ASSETS;
     var runtime = null; // one promise per page: Brython + the widget, loaded once
+    var mounted = 0; // widgets on this page, for their element ids
 
     function loadRuntime() {
       if (runtime) return runtime;
@@ -222,15 +261,25 @@
       return runtime;
     }
 
-    function fallback(container, placeholder, href) {
+    /** A link to the hosted page, under the host's name, photo and title when they are in. */
+    function fallback(container, placeholder, href, data) {
       container.textContent = "";
+      container.removeAttribute("aria-busy");
+      var where = container;
+      if (data && data.html) {
+        container.innerHTML = data.html.split("__RDV__").join("rdv-fallback");
+        (data.theme || []).forEach(function (p) { container.style.setProperty(p[0], p[1]); });
+        container.classList.remove("rdv-loading");
+        where = container.querySelector(".rdv-body") || container;
+        where.textContent = "";
+      }
       var link = doc.createElement("a");
       link.href = href;
       link.className = "rdv-fallback";
       link.textContent = placeholder.getAttribute("data-fallback-text") || "Book a meeting";
       link.target = "_blank";
       link.rel = "noopener";
-      container.appendChild(link);
+      where.appendChild(link);
     }
 
     function emit(placeholder, name, detail) {
@@ -262,13 +311,17 @@
       var state = { container: container, target: target };
       placeholder.__rendezvous = state;
 
+      var early = preload(win, target);
+      if (early) early.view.then(function (data) { state.data = data; }, function () {});
       if (!evalAllowed()) {
         fallback(container, placeholder, target.href);
         state.fallback = true;
+        if (early) early.view.then(function (data) { fallback(container, placeholder, target.href, data); }, function () {});
         return state;
       }
       var options = {
-        preload: preload(win, target),
+        id: "rdv" + ++mounted,
+        preload: early && early.requests,
         apiBase: target.apiBase,
         slug: target.slug || null,
         manageToken: placeholder.getAttribute("data-manage-token") || target.manageToken || null,
@@ -277,11 +330,17 @@
         utm: utmFrom(win.location.search),
         emit: function (name, detail) { emit(placeholder, name, detail); },
       };
+      if (early) {
+        early.view.then(function (data) {
+          if (!state.started && !state.fallback) paint(container, data, options, state);
+        }, function () {});
+      }
       state.ready = loadRuntime().then(function () {
+        state.started = true;
         win.__rendezvous_mount__(container, options);
       }).catch(function (error) {
         if (win.console) win.console.error(error);
-        fallback(container, placeholder, target.href);
+        fallback(container, placeholder, target.href, state.data);
         state.fallback = true;
       });
       return state;
@@ -301,7 +360,9 @@
       if (String(event.blockedURI) !== "eval") return;
       Array.prototype.forEach.call(doc.querySelectorAll(SELECTOR), function (el) {
         var state = el.__rendezvous;
-        if (state && !state.fallback) fallback(state.container, el, state.target.href);
+        if (!state || state.fallback) return;
+        state.fallback = true;
+        fallback(state.container, el, state.target.href, state.data);
       });
     });
 

@@ -10,6 +10,7 @@ served with a year-long cache.
 
 from __future__ import annotations
 
+import ast
 import gzip
 import json
 import logging
@@ -115,7 +116,9 @@ def _compile(modules: dict[str, list[Any]]) -> dict[str, dict[str, Any]] | None:
         return None
     request = {
         "brython": str(_brython_js()),
-        "modules": {name: [entry[1], len(entry) > 3] for name, entry in modules.items()},
+        "modules": {
+            name: [without_docstrings(entry[1]), len(entry) > 3] for name, entry in modules.items()
+        },
     }
     done = subprocess.run(
         [node, str(COMPILER)], input=json.dumps(request), capture_output=True, text=True
@@ -123,6 +126,30 @@ def _compile(modules: dict[str, list[Any]]) -> dict[str, dict[str, Any]] | None:
     if done.returncode != 0:
         raise RuntimeError(f"compiling the widget failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout)
+
+
+def without_docstrings(source: str) -> str:
+    """``source`` with each docstring blanked out, lines kept where they were (tracebacks name
+    the same lines): Brython would otherwise ship every one as a ``__doc__`` string."""
+    lines = source.encode().splitlines(keepends=True)  # ast's columns count UTF-8 bytes
+    spans = []
+    for node in ast.walk(ast.parse(source)):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list) or not body or not isinstance(node, _DOCUMENTED):
+            continue
+        first = body[0]
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+            if isinstance(first.value.value, str):
+                spans.append(first)
+    for doc in sorted(spans, key=lambda n: n.lineno, reverse=True):
+        start, end = doc.lineno - 1, doc.end_lineno - 1
+        head = lines[start][: doc.col_offset]
+        tail = lines[end][doc.end_col_offset :]
+        lines[start : end + 1] = [head + b"0" + tail] + [b"\n"] * (end - start)
+    return b"".join(lines).decode()
+
+
+_DOCUMENTED = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _brython_js() -> Path:

@@ -87,6 +87,28 @@ def offered_slots(
     return team_slots(link.type, rules, busy, now, range_start, range_end)
 
 
+#: how far :func:`next_start` looks, in windows of ten weeks: about a year and two months
+NEXT_WINDOWS = 6
+
+
+def next_start(
+    session: Session, link: BookingLink, duration: int, after: date, timezone: str, now: datetime
+) -> datetime | None:
+    """The first bookable start on a local date after ``after``, or None within a year or so.
+
+    For an empty month, so the widget can offer "next available" in one click rather than
+    leave the visitor paging through empty months (Calendly and Cal.com do the same).
+    """
+    first = after + timedelta(days=1)
+    for _ in range(NEXT_WINDOWS):
+        last = first + timedelta(days=69)
+        starts = offered_slots(session, link, duration, first, last, timezone, now)
+        if starts:
+            return starts[0]
+        first = last + timedelta(days=1)
+    return None
+
+
 def _reasons(
     rules: SlotRules, busy: Sequence[Interval], now: datetime, start: datetime
 ) -> list[dict[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from flask import Response, current_app, g
@@ -11,8 +11,9 @@ from flask_smorest import Blueprint
 from server.bookings import notices
 from server.bookings import services as bookings
 from server.bookings.models import Booking
-from server.bookings.slots import offered_slots
+from server.bookings.slots import next_start, offered_slots
 from server.clock import utcnow
+from server.compression import compress
 from server.db import get_session
 from server.limiter import booking_caps, check_public_read, limiter
 from server.links.models import BookingLink
@@ -20,10 +21,13 @@ from server.links.services import get_public_link
 from server.meeting_requests.models import VisitorRequest
 from server.meeting_requests.services import RequestForm, request_meeting
 from server.public.cors import refuse_foreign_origin
+from server.public.first_view import first_view as paint_first_view
 from server.public.schemas import (
     BookingCreatedSchema,
     BookingRequestSchema,
     CancelSchema,
+    FirstViewQuerySchema,
+    FirstViewSchema,
     ManagedBookingSchema,
     MeetingRequestCreatedSchema,
     MeetingRequestSchema,
@@ -53,6 +57,7 @@ limiter.limit(_public_limit)(blp)
 blp.before_request(check_public_read)
 # A5: a page on an origin the account hasn't allowed is refused before any view runs.
 blp.before_request(refuse_foreign_origin)
+blp.after_request(compress)
 
 
 def _link(slug: str) -> BookingLink:
@@ -83,24 +88,53 @@ def slots(
     slug: str, start: Any, end: Any, duration: int | None = None, timezone: str | None = None
 ) -> dict[str, Any]:
     """Bookable starts whose local date in ``timezone`` lies in ``[start, end]``; none while
-    the link is in request mode (C6).
+    the link is in request mode (C6). When there are none, ``next_available`` is the first
+    start after ``end``.
 
     :raise 404: no link has this slug.
     :raise 422: unknown zone, a duration the link doesn't offer, end before start, over 10 weeks.
     """
-    link = _link(slug)
+    return _slots_answer(_link(slug), start, end, duration, timezone)
+
+
+def _slots_answer(
+    link: BookingLink, start: date, end: date, duration: int | None, timezone: str | None
+) -> dict[str, Any]:
     duration = link.duration_for(duration)
     timezone = timezone or link.timezone
     now = utcnow()
-    starts = offered_slots(get_session(), link, duration, start, end, timezone, now)
+    session = get_session()
+    starts = offered_slots(session, link, duration, start, end, timezone, now)
+    later = None if starts else next_start(session, link, duration, end, timezone, now)
     period = max(now, datetime.combine(start, time(0), tzinfo=zone(timezone)))
     return {
         "timezone": timezone,
         "duration": duration,
         "slots": [s.astimezone(zone(timezone)).isoformat() for s in starts],
+        "next_available": later.astimezone(zone(timezone)).isoformat() if later else None,
         "timezones": zone_menu(period, also=(timezone, link.timezone)),
         "today": now.astimezone(zone(timezone)).date().isoformat(),
     }
+
+
+@blp.route("/links/<slug:slug>/first-view", endpoint="first_view", methods=["GET"])
+@blp.arguments(FirstViewQuerySchema, location="query", as_kwargs=True)
+@blp.response(200, FirstViewSchema)
+def first_view(slug: str, start: date, end: date, timezone: str | None = None) -> dict[str, Any]:
+    """The widget's first view in one answer, for the loader to show before the widget runs:
+    the link (as ``GET /links/<slug>``), its slots from ``start`` to ``end`` (as ``GET
+    /links/<slug>/slots`` with the first duration), and the month's HTML with the accent's CSS
+    variables (``theme``). Element ids in ``html`` start with ``__RDV__``, for the loader to
+    replace with the widget's own.
+
+    :raise 404: no link has this slug.
+    :raise 422: unknown zone, end before start, over 10 weeks.
+    """
+    link = _link(slug)
+    config = PublicLinkSchema().dump(link)
+    answer = _slots_answer(link, start, end, None, timezone)
+    painted = paint_first_view(config, SlotsSchema().dump(answer), end)
+    return {"link": config, "slots": answer, **painted}
 
 
 # -- bookings ----------------------------------------------------------------------------

@@ -85,6 +85,14 @@ class SlotsSchema(Schema):
             "clients show these wall times as they are (SPEC E5)"
         },
     )
+    next_available = fields.String(
+        allow_none=True,
+        metadata={
+            "format": "date-time",
+            "description": "when `slots` is empty: the first start after `end` (looked for "
+            "about a year ahead), in `timezone`; else null",
+        },
+    )
     timezones = _AsBuilt(
         ZoneLabelSchema,
         many=True,
@@ -99,6 +107,29 @@ class SlotsSchema(Schema):
             "format": "date",
             "description": "today's date in `timezone` (YYYY-MM-DD), by the server's clock",
         }
+    )
+
+
+class FirstViewQuerySchema(SlotsQuerySchema):
+    """As the slots query, without a duration: the first view shows the link's first one."""
+
+    class Meta:
+        exclude = ("duration",)
+
+
+@every_field_sent
+class FirstViewSchema(Schema):
+    link = _AsBuilt(lambda: PublicLinkSchema(), metadata={"description": "as GET /links/<slug>"})
+    slots = _AsBuilt(SlotsSchema, metadata={"description": "as GET /links/<slug>/slots"})
+    html = fields.String(
+        metadata={
+            "description": "the widget's pick view (header, month, zone, hint) as it first shows "
+            "it; element ids start with __RDV__"
+        }
+    )
+    theme = fields.List(
+        fields.List(fields.String(), validate=validate.Length(equal=2)),
+        metadata={"description": "[CSS variable, value] pairs of the accent, light and dark"},
     )
 
 

@@ -62,7 +62,8 @@ def book(scope: Any, email: str = "ada@example.com") -> str:
 
 RECORD_EVENTS = """
 window.__events = [];
-for (const name of ['rendezvous:ready', 'rendezvous:booked']) {
+for (const name of ['rendezvous:ready', 'rendezvous:booked', 'rendezvous:day-chosen',
+                    'rendezvous:time-chosen', 'rendezvous:cancelled', 'rendezvous:rescheduled']) {
   document.addEventListener(name, (e) => window.__events.push(
     {name: e.type, target: e.target.id || e.target.className, detail: e.detail}));
 }

@@ -201,6 +201,47 @@ class Widget:
         for s in data["slots"]:
             days.setdefault(s[:10], []).append(s)
         c["ranges"].append((lo, hi))
+        c.setdefault("next", {})[lo + hi] = data.get("next_available")
+
+    def next_open(self):
+        """The first day with times after the visible month, for an empty month's "Next
+        available": from the slots known, else from what the server said lies after a range
+        that came back empty; None when neither knows (see :meth:`ask_next`)."""
+        lo, hi = self.span()
+        c = self.covered(lo, hi)
+        if not c:
+            return None
+        later = [s for s, v in c["days"].items() if v and s > hi]
+        if later:
+            return min(later)
+        for a, b in c["ranges"]:
+            found = c.get("next", {}).get(a + b)
+            if a <= lo and hi <= b and found:
+                return found[:10]
+        return None
+
+    def ask_next(self):
+        """The visible month alone, once, so the server says where the next times are."""
+        lo, hi = self.span()
+        c = self.covered(lo, hi)
+        tag = "next" + lo + hi
+        if not c or tag in c["busy"] or lo + hi in c.get("next", {}):
+            return
+        c["busy"].add(tag)
+        key = self.key()
+
+        def done(data, _t):
+            self.store(data, lo, hi)
+            if self.key() == key:
+                self.refresh()
+
+        api.get(self.base, self.slots_path(self.duration, lo, hi), done, lambda s, e: None)
+
+    def go_next_open(self, day):
+        """The "Next available" button: that day's month, and the day open."""
+        y, m, _d = dates.ymd(day)
+        self.set_month(y, m)
+        self.pick_day(day)
 
     def span(self):
         y, m = self.month
@@ -283,7 +324,7 @@ class Widget:
             self.id,
             markup.bar(self.id, "", True, True, _),
             "",
-            markup.zone_box(self.id, self.zone, _),
+            markup.zone_box(self.id, self.zone, self.zone_menu, _),
             "",
         )
         cols = holder.firstChild

@@ -53,10 +53,7 @@ def fill_zones(w):
     if w.zones_full or w.view != "pick":
         return
     w.zones_full = True
-    rows = [
-        (z["name"], z["name"].split("/")[-1].replace("_", " ") + " (" + z["offset"] + ")")
-        for z in w.zone_menu or []
-    ]
+    rows = [(z["name"], markup.zone_label(z)) for z in w.zone_menu or []]
     if w.zone not in [name for name, _label in rows]:
         rows.insert(0, (w.zone, w.zone.replace("_", " ")))
     options = [h("option", {"value": z, "selected": z == w.zone}, label) for z, label in rows]

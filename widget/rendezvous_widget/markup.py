@@ -194,10 +194,20 @@ def grid(wid, y, m, days, today, tab, chosen, week_start, fm, _):
     )
 
 
-def zone_box(wid, zone, _):
-    """The time zone menu with the visitor's zone alone; the full list fills in when idle."""
+def zone_label(z):
+    """A zone of the server's menu as it reads: "Vancouver (GMT−8)"."""
+    return z["name"].split("/")[-1].replace("_", " ") + " (" + z["offset"] + ")"
+
+
+def zone_box(wid, zone, menu, _):
+    """The time zone menu with the visitor's zone alone (labelled as in the server's ``menu``
+    when it is there); the full list fills in when idle."""
     sid = wid + "-tz"
-    option = tag("option", {"value": zone}, esc(zone.replace("_", " ")))
+    label = zone.replace("_", " ")
+    for z in menu or []:
+        if z["name"] == zone:
+            label = zone_label(z)
+    option = tag("option", {"value": zone}, esc(label))
     return tag(
         "div",
         {"class": "rdv-tz"},
@@ -210,11 +220,27 @@ def hint(text):
     return tag("p", {"class": "rdv-hint"}, esc(text))
 
 
-def month_hint(days, _):
-    """What the times column says before a day is chosen."""
-    if days == {} or (days and not any(days.values())):
-        return hint(_("No times available this month."))
-    return hint(_("Pick a day to see the available times."))
+def month_hint(empty, next_date, next_label, _):
+    """What the times column says before a day is chosen; for an empty month, where the next
+    free day is, as a button (``data-date``) that opens it."""
+    if not empty:
+        return hint(_("Pick a day to see the available times."))
+    out = hint(_("No times available this month."))
+    if next_date:
+        text = _("Next available: {date}").replace("{date}", next_label)
+        out += tag(
+            "button",
+            {"type": "button", "class": "rdv-btn rdv-next-open", "data-date": next_date},
+            esc(text),
+        )
+    return out
+
+
+def month_empty(days, lo, hi):
+    """Whether ``days`` (``{date: [starts]}``, None while loading) has no times in [lo, hi]."""
+    if days is None:
+        return False
+    return not any(v for s, v in days.items() if lo <= s <= hi)
 
 
 def times(hid, heading, labels):
@@ -252,10 +278,10 @@ def month_span(y, m, today):
     return max(iso(y, m, 1), today), iso(y, m, days_in_month(y, m))
 
 
-def first_view(wid, cfg, slots, zone, fm, _, week_start):
+def first_view(wid, cfg, slots, end, zone, fm, _, week_start):
     """The whole pick view as the widget first shows it: header, durations, month, zone, hint.
 
-    ``slots`` is the slots answer for the first ten weeks (``today``, ``slots``). The month's
+    ``slots`` is the slots answer from today to ``end`` (``today``, ``slots``). The month's
     days are shown as loading when those weeks don't cover it, as the widget would.
     """
     today = slots["today"]
@@ -264,8 +290,11 @@ def first_view(wid, cfg, slots, zone, fm, _, week_start):
         days.setdefault(s[:10], []).append(s)
     y, m = first_month(days, today)
     lo, hi = month_span(y, m, today)
-    covered = slots.get("end") is None or hi <= slots["end"]
+    covered = lo <= hi <= end
     shown = days if covered else None
+    later = None
+    if month_empty(shown, lo, hi):
+        later = (slots.get("next_available") or "")[:10] or None
     first, last = iso(y, m, 1), iso(y, m, days_in_month(y, m))
     duration = cfg["durations"][0]
     body = durations(wid, cfg, duration, fm, _) if len(cfg["durations"]) > 1 else ""
@@ -279,10 +308,8 @@ def first_view(wid, cfg, slots, zone, fm, _, week_start):
             _,
         ),
         grid(wid, y, m, shown, today, tab_day(shown, first, last, today), None, week_start, fm, _),
-        zone_box(wid, zone, _),
-        month_hint(shown, _)
-        if shown is not None
-        else hint(_("Pick a day to see the available times.")),
+        zone_box(wid, zone, slots.get("timezones"), _),
+        month_hint(month_empty(shown, lo, hi), later, fm.day(later, "short") if later else "", _),
     )
     head = header(wid, cfg).replace(
         '<p class="rdv-meta"></p>', tag("p", {"class": "rdv-meta"}, meta(cfg, fm, duration))

@@ -16,13 +16,22 @@ def click(w, ev):
     slot = closest(ev.target, ".rdv-slot")
     if slot:
         w.choose(slot.getAttribute("data-start"))
+    later = closest(ev.target, ".rdv-next-open")
+    if later:
+        w.go_next_open(later.getAttribute("data-date"))
 
 
 def render(w, focus=False):
     _ = w._
     box = w.times
     if not w.day:
-        box.innerHTML = markup.month_hint(w.days(), _)
+        lo, hi = w.span()
+        empty = markup.month_empty(w.days(), lo, hi)
+        later = w.next_open() if empty else None
+        label = w.fm.day(later, "short") if later else ""
+        box.innerHTML = markup.month_hint(empty, later, label, _)
+        if empty and not later:
+            w.ask_next()
         return
     hid = w.id + "-day"
     heading = w.fm.day(w.day, "short")

@@ -1,0 +1,123 @@
+"""The built widget (issue 13): compiled to JavaScript at build time, on a runtime without
+Brython's compiler, with brotli and gzip twins, served in the encoding the browser takes."""
+
+from __future__ import annotations
+
+import ast
+import gzip
+import io
+import json
+
+import brotli
+import pytest
+
+from server.assets import (
+    BUILD,
+    PACKAGE_CALL,
+    WIDGET_PACKAGE,
+    BrythonCompile,
+    BrythonRuntime,
+    ensure_built,
+    without_docstrings,
+)
+
+SOURCE = '''"""A module — with “quotes” and → arrows."""
+
+X = 1
+
+
+class Thing:
+    """One line."""
+
+    def go(self):
+        """Several
+        lines, non-ASCII: −4."""
+        return X  # after
+
+
+def only():
+    """Nothing else."""
+'''
+
+
+def _docstrings(tree: ast.AST) -> list[str]:
+    return [
+        node.body[0].value.value
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+        and isinstance(node.body[0].value.value, str)
+    ]
+
+
+def test_docstrings_are_dropped_and_every_line_stays_where_it_was():
+    out = without_docstrings(SOURCE)
+    tree = ast.parse(out)
+    assert _docstrings(tree) == []
+    assert len(out.splitlines()) == len(SOURCE.splitlines())
+    assert out.splitlines()[11] == SOURCE.splitlines()[11] == "        return X  # after"
+    namespace: dict = {}
+    exec(compile(out, "m", "exec"), namespace)  # noqa: S102 — our own test source
+    assert namespace["Thing"]().go() == 1
+    assert namespace["only"]() is None
+
+
+def test_the_widget_ships_compiled_javascript_and_no_python():
+    manifest = ensure_built()
+    lines = (BUILD.parent / manifest["widget_js"]).read_text().splitlines()
+    entries = json.loads(lines[0][len(PACKAGE_CALL) : -2])
+    compiled = json.loads(lines[1][len("Object.assign(__BRYTHON__.precompiled, ") : -2])
+    modules = {"rendezvous_widget"} | {
+        f"rendezvous_widget.{p.stem}" for p in WIDGET_PACKAGE.glob("*.py") if p.stem != "__init__"
+    }
+    assert set(entries) == set(compiled) == modules
+    assert all(entry[1] == "" for entry in entries.values())
+    assert compiled["rendezvous_widget"][0].startswith("var $B = __BRYTHON__")
+    assert "def " not in compiled["rendezvous_widget.markup"]
+
+
+def test_the_runtime_has_no_compiler():
+    manifest = ensure_built()
+    runtime = (BUILD.parent / manifest["brython_js"]).read_text()
+    assert "$B.compiler_stripped" in runtime
+    assert "// >>> brython compiler chain" not in runtime
+
+
+@pytest.mark.parametrize("name", ["brython_js", "widget_js", "widget_css"])
+def test_every_built_file_has_brotli_and_gzip_twins_of_the_same_bytes(name):
+    path = BUILD.parent / ensure_built()[name]
+    raw = path.read_bytes()
+    assert brotli.decompress(path.with_name(path.name + ".br").read_bytes()) == raw
+    assert gzip.decompress(path.with_name(path.name + ".gz").read_bytes()) == raw
+
+
+def test_without_node_the_widget_ships_its_python_and_the_full_runtime(monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    package = f"{PACKAGE_CALL}{json.dumps({'rendezvous_widget.x': ['.py', 'X = 1', []]})});\n"
+    out = io.StringIO()
+    BrythonCompile().output(io.StringIO(package), out)
+    assert out.getvalue() == package
+    out = io.StringIO()
+    BrythonRuntime().output(io.StringIO("// >>> brython compiler chain\n"), out)
+    assert out.getvalue() == "// >>> brython compiler chain\n"
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_built_files_and_the_loader_are_sent_in_the_encoding_asked(client, encoding):
+    manifest = ensure_built()
+    unpack = brotli.decompress if encoding == "br" else gzip.decompress
+    for url in ("/embed/v1/embed.js", f"/widget/static/{manifest['widget_js']}"):
+        response = client.get(url, headers={"Accept-Encoding": f"{encoding}, deflate"})
+        assert response.status_code == 200
+        assert response.headers["Content-Encoding"] == encoding
+        assert "Accept-Encoding" in response.headers["Vary"]
+        assert unpack(response.get_data()).startswith((b"/*!", b"__BRYTHON__"))
+
+
+@pytest.mark.db
+def test_a_build_twin_is_not_served_as_a_file_of_its_own(client):
+    manifest = ensure_built()
+    assert client.get(f"/widget/static/{manifest['widget_js']}.br").status_code == 404
