@@ -8,6 +8,7 @@ browser's ``Intl`` formats it in the widget, so the takeover changes nothing on 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import cache
 from typing import Any
@@ -33,7 +34,9 @@ class Formats:
         d = date.fromisoformat(s)
         if style == "full":
             return format_date(d, "full", locale=self.locale)
-        return format_skeleton("yMMMM" if style == "month" else "MMMMEEEEd", d, locale=self.locale)
+        if style == "month":
+            return format_skeleton("yMMMM", d, locale=self.locale)
+        return format_date(d, _weekday_day_month(self.locale), locale=self.locale)
 
     def number(self, n: int, unit: str | None = None) -> str:
         if unit:
@@ -55,6 +58,14 @@ def _locale(tag: str) -> Locale:
         return Locale.parse(tag, sep="-")
     except (ValueError, TypeError):
         return Locale.parse("en_US")
+
+
+@cache
+def _weekday_day_month(locale: Locale) -> str:
+    """The locale's pattern for a weekday, day and month with the weekday in full, as
+    ``Intl`` writes {weekday: long, day, month: long}: "Friday, June 18", "vendredi 18 juin".
+    (Babel's skeleton match would abbreviate the weekday.)"""
+    return re.sub(r"E+", "EEEE", locale.datetime_skeletons["MMMMEd"].pattern)
 
 
 def week_start(locale: str) -> int:

@@ -6,9 +6,11 @@ then in Chromium measures, for 7 runs each, from the page's start (navigation st
   days is on screen (checked every animation frame inside the shadow root);
 - ``widget_ready_cold``: the same load until ``rendezvous:ready`` (the widget is interactive);
 - ``widget_ready_warm``: a return visit after 3 s in the same context (HTTP cache warm);
-- ``widget_cold_runtime`` / ``widget_cold_imported``: the loader's User Timing marks, when
-  Brython and the widget's files have run and when the widget's modules are imported: the
-  breakdown of a cold load;
+- the breakdown of a cold load, from the same origin: ``widget_cold_loader`` (embed.js
+  received), ``widget_cold_first_view`` (the server's first view received),
+  ``widget_cold_downloaded`` (brython.js received), and the loader's User Timing marks
+  ``widget_cold_runtime`` (Brython and the widget's files have run) and
+  ``widget_cold_imported`` (the widget's modules imported);
 - ``widget_bytes_br``: bytes over the wire from the app's origin on a cold load, as Chromium
   asks (brotli); ``widget_bytes_gzip``: the same files asked with only gzip accepted.
 
@@ -52,8 +54,11 @@ document.addEventListener('rendezvous:ready', () => { window.__ready = performan
 MEASURE = """
 () => {
   const mark = (name) => (performance.getEntriesByName('rendezvous:' + name)[0] || {}).startTime;
+  const got = (part) => (performance.getEntriesByType('resource')
+    .find(e => e.name.includes(part)) || {}).responseEnd;
   return {visible: window.__visible, ready: window.__ready,
-          runtime: mark('runtime'), imported: mark('imported')};
+          loader: got('/embed/v1/embed.js'), first_view: got('/first-view?'),
+          downloaded: got('/brython.'), runtime: mark('runtime'), imported: mark('imported')};
 }
 """
 BYTES = """
@@ -150,14 +155,10 @@ def main() -> None:
                     page.goto(page_url)
                     page.wait_for_function("window.__ready !== null", timeout=30_000)
                     cold = page.evaluate(MEASURE)
-                    for name in ("visible", "ready", "runtime", "imported"):
-                        if cold[name] is not None:
-                            keep(
-                                f"widget_{name}_cold"
-                                if name in ("visible", "ready")
-                                else f"widget_cold_{name}",
-                                cold[name],
-                            )
+                    for name, value in cold.items():
+                        if value is not None:
+                            label = name if name in ("visible", "ready") else f"cold_{name}"
+                            keep(f"widget_{label}" + ("_cold" if label == name else ""), value)
                     keep("widget_bytes_br", page.evaluate(BYTES, app_url) / 1024)
                     if "widget_bytes_gzip" not in figures:
                         resources = page.evaluate(RESOURCES, app_url)

@@ -5,6 +5,7 @@ not lost."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -114,3 +115,29 @@ def test_a_day_chosen_with_the_keyboard_on_the_first_view_is_kept(
     scope.locator(".rdv-slot").first.wait_for()
     assert scope.locator(".rdv-dayhead").count() == 1
     assert scope.locator('[aria-selected="true"]').get_attribute("data-date") == date
+
+
+INTL = """([locale, days]) => days.map((s) => {
+  const at = Date.UTC(+s.slice(0, 4), +s.slice(5, 7) - 1, +s.slice(8, 10), 12);
+  const f = (o) => new Intl.DateTimeFormat(locale, {timeZone: 'UTC', ...o}).format(at);
+  return [f({weekday: 'long', day: 'numeric', month: 'long', year: 'numeric'}),
+          f({weekday: 'long', day: 'numeric', month: 'long'}),
+          f({month: 'long', year: 'numeric'}),
+          f({weekday: 'short'}), f({weekday: 'long'})];
+})"""
+
+
+@pytest.mark.parametrize("locale", ["en-US", "en-GB", "fr-FR", "de-DE", "es-ES"])
+def test_the_server_writes_dates_as_the_browsers_intl_does(page, locale):
+    from server.public.first_view import Formats
+
+    fm = Formats(locale)
+    days = [f"2027-{m:02d}-{d:02d}" for m in range(1, 13) for d in (1, 9, 17, 28)]
+    names = dict(fm.weekday_names(0))
+    ours = []
+    for s in days:
+        weekday = (date.fromisoformat(s).isoweekday()) % 7
+        short, full = fm.weekday_names(weekday)[0]
+        assert names[short] == full
+        ours.append([fm.day(s), fm.day(s, "short"), fm.day(s, "month"), short, full])
+    assert page.evaluate(INTL, [locale, days]) == ours

@@ -53,6 +53,7 @@ class Widget:
         self.cfg = self.booking = self.moving = None
         self.day = self.focus_day = self.month = self.slots_error = self.view = None
         self.ready = False
+        self.painted = bool(opt(options, "painted"))  # the server's first view is on screen
         root.setAttribute("role", "region")
         root.setAttribute("aria-label", "Rendezvous")
         if self.token:
@@ -102,7 +103,7 @@ class Widget:
     def start(self):
         """The link config and ten weeks of slots, asked at once; the calendar shows when both
         are in."""
-        if not opt(self.options, "painted"):  # else the server's first view is on screen
+        if not self.painted:
             self.skeleton()
         got = {}
         end = dates.add_days(self.today, 69)
@@ -149,8 +150,21 @@ class Widget:
         self.week_start = dates.week_start(locale)
         self.duration = self.moving["duration"] if self.moving else cfg["durations"][0]
         self.root.setAttribute("lang", cfg.get("language") or "en")
-        self.theme((cfg.get("branding") or {}).get("accent_color"))
-        self.frame()
+        if self.painted and self.root.querySelector(".rdv-head .rdv-meta"):
+            self.adopt_frame()  # the loader set the server's theme too
+        else:
+            self.painted = False
+            self.theme((cfg.get("branding") or {}).get("accent_color"))
+            self.frame()
+
+    def adopt_frame(self):
+        """The server's header and body, taken over as they are: the same markup, already on
+        screen (``server.public.first_view``); re-rendering would cost Brython ~100 ms."""
+        self.root.removeAttribute("aria-busy")
+        self.root.removeAttribute("aria-label")
+        self.root.setAttribute("aria-labelledby", self.id + "-title")
+        self.meta = self.root.querySelector(".rdv-meta")
+        self.body = self.root.querySelector(".rdv-body")
 
     def frame(self):
         """The header and an empty body, as one string (``markup``)."""
@@ -302,10 +316,19 @@ class Widget:
 
     def show_pick(self, alert=None):
         _ = self._
+        adopt = self.painted and self.view is None and not alert and not self.moving
+        self.painted = False  # only the first view can be the server's
         self.view = "pick"
         if self.month is None:
             c = self.cache.get(self.key())
             self.month = markup.first_month(c["days"] if c else {}, self.today)
+        cols = self.body.querySelector(".rdv-cols") if adopt else None
+        first = cols.querySelector("td[data-date]") if cols else None
+        if first and first.getAttribute("data-date")[:7] == dates.iso(*self.month, 1)[:7]:
+            self.bind_pick(cols, self.body.querySelector(".rdv-durs"))
+            self.need()
+            self.refresh(adopted=True)
+            return
         body = clear(self.body)
         if self.moving:
             add(
@@ -317,8 +340,11 @@ class Widget:
             )
         if alert:
             add(body, h("p", {"class": "rdv-alert", "role": "alert", "tabindex": "-1"}, alert))
+        durations = None
         if len(self.cfg["durations"]) > 1 and not self.moving:
-            add(body, self.go("controls", "duration_picker"))
+            box = h("div")
+            box.innerHTML = markup.durations(self.id, self.cfg, self.duration, self.fm, _)
+            durations = add(body, box.firstChild).lastChild
         holder = h("div")
         holder.innerHTML = markup.cols(
             self.id,
@@ -328,6 +354,15 @@ class Widget:
             "",
         )
         cols = holder.firstChild
+        self.bind_pick(cols, durations)
+        add(body, cols)
+        self.refresh()
+        self.need()
+        if self.ready:
+            self.go("controls", "fill_zones")
+
+    def bind_pick(self, cols, durations):
+        """Listen on the pick view's parts: month bar and grid, times, zone menu, durations."""
         calendar.bind(self, cols)
         times.bind(self, cols.querySelector(".rdv-times"))
         self.zone_select = cols.querySelector(".rdv-select")
@@ -338,17 +373,20 @@ class Widget:
             "change",
             lambda ev: self.go("controls", "set_zone", self.zone_select.value),
         )
-        add(body, cols)
-        self.refresh()
-        self.need()
-        if self.ready:
-            self.go("controls", "fill_zones")
+        if durations:
+            on(
+                durations,
+                "change",
+                lambda ev: self.go("controls", "set_duration", int(ev.target.value)),
+            )
 
-    def refresh(self, focus_times=False):
+    def refresh(self, focus_times=False, adopted=False):
+        """Draw the month and the times; ``adopted``: they are the server's, already right."""
         if self.view != "pick":
             return
-        calendar.render(self)
-        times.render(self, focus_times)
+        if not adopted:
+            calendar.render(self)
+            times.render(self, focus_times)
         if self.ready and not self.zones_full:  # new labels came with these slots
             self.go("controls", "fill_zones")
         if not self.ready and self.days() is not None:

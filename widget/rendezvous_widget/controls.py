@@ -2,7 +2,7 @@
 error panels, the Back button."""
 
 from . import dates, markup
-from .dom import add, button, clear, h, on
+from .dom import add, button, clear, h
 
 
 def problem(w, status, err=None):
@@ -27,14 +27,6 @@ def fatal(w, status, err, retry):
 
 def back(w, fn):
     return button("‹ " + w._("Back"), fn, {"class": "rdv-back"})
-
-
-def duration_picker(w):
-    holder = h("div")
-    holder.innerHTML = markup.durations(w.id, w.cfg, w.duration, w.fm, w._)
-    box = holder.firstChild
-    on(box, "change", lambda ev: set_duration(w, int(ev.target.value)))
-    return box
 
 
 def set_duration(w, d):
