@@ -23,7 +23,7 @@ import brotli
 from webassets import Bundle, Environment
 from webassets.filter import Filter
 
-from server.brython_runtime import runtime_without_compiler
+from server.brython_runtime import runtime_without_compiler, without_builtin_docs
 
 __all__ = ["BUILD", "STATIC", "build_assets", "ensure_built", "load_manifest"]
 
@@ -90,14 +90,15 @@ class BrythonCompile(Filter):
 
 
 class BrythonRuntime(Filter):
-    """brython.js without its compiler (a third of its weight) when the widget is precompiled:
-    nothing compiles in the page any more (:mod:`server.brython_runtime`)."""
+    """brython.js without its compiler (a third of its weight) and the builtins' help texts
+    when the widget is precompiled: nothing compiles in the page any more
+    (:mod:`server.brython_runtime`)."""
 
     name = "brython_runtime"
 
     def output(self, _in: Any, out: Any, **kwargs: Any) -> None:
         source = _in.read()
-        out.write(runtime_without_compiler(source) if _node() else source)
+        out.write(without_builtin_docs(runtime_without_compiler(source)) if _node() else source)
 
 
 def _node() -> str | None:

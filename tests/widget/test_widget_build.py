@@ -20,6 +20,7 @@ from server.assets import (
     ensure_built,
     without_docstrings,
 )
+from server.brython_runtime import BrythonLayoutError, without_builtin_docs
 
 SOURCE = '''"""A module — with “quotes” and → arrows."""
 
@@ -78,11 +79,19 @@ def test_the_widget_ships_compiled_javascript_and_no_python():
     assert "def " not in compiled["rendezvous_widget.markup"]
 
 
-def test_the_runtime_has_no_compiler():
+def test_the_runtime_has_no_compiler_and_no_help_texts():
     manifest = ensure_built()
     runtime = (BUILD.parent / manifest["brython_js"]).read_text()
     assert "$B.compiler_stripped" in runtime
     assert "// >>> brython compiler chain" not in runtime
+    assert "var docs={ArithmeticError:" not in runtime
+    assert "var docs={}" in runtime
+    assert "for(var key in docs)" in runtime
+
+
+def test_a_runtime_laid_out_otherwise_is_refused_rather_than_shipped():
+    with pytest.raises(BrythonLayoutError):
+        without_builtin_docs("(function($B){})(__BRYTHON__)\n;\nvar documents={}")
 
 
 @pytest.mark.parametrize("name", ["brython_js", "widget_js", "widget_css"])
