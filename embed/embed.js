@@ -1,15 +1,22 @@
 /*!
- * Rendezvous embed loader: turns every `.rendezvous-embed[data-src]` placeholder into a
- * booking widget in its own shadow root, with no iframe.
+ * Rendezvous embed loader: the booking widget on any page, with no iframe, in three ways
+ * (SPEC §7 E2, E4), each in its own shadow root:
  *
- *   <div class="rendezvous-embed" data-src="https://APP/meetings/alice-martin/demo"></div>
+ *   inline  <div class="rendezvous-embed" data-src="https://APP/meetings/alice-martin/demo"></div>
+ *   popup   <button data-rendezvous-popup="https://APP/meetings/alice-martin/demo">Book</button>
+ *   badge   <script src="…/embed.js" data-rendezvous-badge="https://APP/meetings/…"></script>
+ *
  *   <script src="https://APP/embed/v1/embed.js" async></script>
  *
  * It loads the Brython runtime and the widget once per page (reusing a Brython the page
- * already has, never running the page's own Python), mounts placeholders added later too
- * (MutationObserver), and dispatches `rendezvous:ready` / `rendezvous:booked` on each
- * placeholder. When the page's Content-Security-Policy forbids eval (Brython needs it), each
- * placeholder shows a plain link to the hosted booking page instead.
+ * already has, never running the page's own Python), mounts placeholders and popup triggers
+ * added later too (MutationObserver, and event delegation on document), and dispatches
+ * `rendezvous:ready`, `rendezvous:booked`… on each placeholder (on the popup's host element
+ * for the popup), bubbling to document. `window.Rendezvous` is the JS API: `inline({url,
+ * element, prefill, utm})`, `popup({url, prefill, utm})`, `close()`; `rendezvous:loaded` on
+ * document says it is there. When the page's Content-Security-Policy forbids eval (Brython
+ * needs it), a placeholder shows a plain link to the hosted booking page instead, and the
+ * popup and the badge open that page in a new tab.
  */
 (function (root, factory) {
   "use strict";
@@ -25,7 +32,11 @@
   // Replaced by the server with the built files' URLs: {brython_js, widget_js, widget_css}.
   var ASSETS = /*__RENDEZVOUS_ASSETS__*/null;
   var SELECTOR = ".rendezvous-embed[data-src]";
+  var TRIGGER = "[data-rendezvous-popup]";
   var PREFILL = ["first_name", "last_name", "email"];
+  var UTM = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
+  var BADGE_COLOR = "#2f6fed";
+  var DARK_TEXT = "#1f2328"; // the widget's own text colour
   var VERSION = "1";
 
   /** `https://app/meetings/alice/demo` → where the API is and which link or booking. */
@@ -64,11 +75,68 @@
   function utmFrom(search) {
     var params = new URLSearchParams(search || "");
     var utm = {};
-    ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"].forEach(function (k) {
+    UTM.forEach(function (k) {
       var value = params.get(k);
       if (value) utm[k] = value.slice(0, 200);
     });
     return utm;
+  }
+
+  function given(value) {
+    return value != null && value !== "";
+  }
+
+  /** The JS API's `prefill` over what the page gave: the same three keys, the same cap. */
+  function withPrefill(prefill, over) {
+    var result = {};
+    PREFILL.forEach(function (key) {
+      var value = over && given(over[key]) ? over[key] : (prefill && prefill[key]) || "";
+      result[key] = String(value).slice(0, 254);
+    });
+    return result;
+  }
+
+  /** The JS API's `utm` over the page's `utm_*`: only those five keys, the same cap. */
+  function withUtm(utm, over) {
+    var result = {};
+    UTM.forEach(function (key) {
+      var value = over && given(over[key]) ? over[key] : utm && utm[key];
+      if (given(value)) result[key] = String(value).slice(0, 200);
+    });
+    return result;
+  }
+
+  /** [r, g, b] of `#rgb`, `#rrggbb` (alpha ignored) or `rgb()`; null for anything else. */
+  function parseColor(value) {
+    var text = String(value || "").trim().toLowerCase();
+    var hex = text.match(/^#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/);
+    if (hex) {
+      var digits = hex[1].length < 6 ? hex[1].replace(/./g, "$&$&") : hex[1];
+      return [0, 2, 4].map(function (i) { return parseInt(digits.slice(i, i + 2), 16); });
+    }
+    var rgb = text.match(/^rgba?\(\s*([\d.]+)[\s,]+([\d.]+)[\s,]+([\d.]+)/);
+    if (!rgb) return null;
+    return [1, 2, 3].map(function (i) { return Math.min(255, Math.round(Number(rgb[i]))); });
+  }
+
+  /** WCAG 2 contrast ratio of two [r, g, b]. */
+  function contrast(a, b) {
+    function luminance(rgb) {
+      var c = rgb.map(function (v) {
+        v /= 255;
+        return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+      });
+      return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    }
+    var la = luminance(a);
+    var lb = luminance(b);
+    return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+  }
+
+  /** The badge's text colour when none is given: white or near-black, whichever reads better. */
+  function textColorOn(background) {
+    var rgb = parseColor(background) || parseColor(BADGE_COLOR);
+    return contrast(rgb, [255, 255, 255]) >= contrast(rgb, parseColor(DARK_TEXT)) ? "#ffffff" : DARK_TEXT;
   }
 
   /** Whether this page lets scripts evaluate code (Brython compiles Python to JS at run time). */
@@ -208,6 +276,30 @@
     }
   }
 
+  /** Download a script without running it (resolves either way: the script tag reports). */
+  function prefetch(doc, src) {
+    return new Promise(function (resolve) {
+      var link = doc.createElement("link");
+      if (!(link.relList && link.relList.supports && link.relList.supports("preload"))) {
+        resolve();
+        return;
+      }
+      link.rel = "preload";
+      link.as = "script";
+      link.href = src;
+      link.onload = link.onerror = function () { resolve(); };
+      (doc.head || doc.documentElement).appendChild(link);
+    });
+  }
+
+  /** After the browser has drawn the frame it is working on (the first view on screen). */
+  function drawn(win) {
+    return new Promise(function (resolve) {
+      if (!win.requestAnimationFrame) return resolve();
+      win.requestAnimationFrame(function () { win.setTimeout(resolve, 0); });
+    });
+  }
+
   function loadScript(doc, src, ordered) {
     return new Promise(function (resolve, reject) {
       var script = doc.createElement("script");
@@ -226,16 +318,23 @@
     var runtime = null; // one promise per page: Brython + the widget, loaded once
     var mounted = 0; // widgets on this page, for their element ids
 
-    function loadRuntime() {
+    /**
+     * Brython and the widget, once per page. Both download at once, at the start, and run in
+     * order (async = false). They run once the first view is on screen or once they are in,
+     * whichever comes first: running Brython holds the page for a while, and a first view
+     * that arrives first is painted before, not after it.
+     */
+    function loadRuntime(painted) {
       if (runtime) return runtime;
       runtime = Promise.resolve().then(function () {
         if (!assets) throw new Error("Rendezvous: asset manifest missing");
         if (win.__rendezvous_mount__) return null;
-        // Both files download at once and run in order (async = false): the widget's modules
-        // need the runtime, but not its download to finish before theirs starts.
         var files = [assets.widget_js];
         if (!(win.__BRYTHON__ && win.__BRYTHON__.runPythonSource)) files.unshift(assets.brython_js);
-        return Promise.all(files.map(function (src) { return loadScript(doc, src, true); }));
+        var downloaded = Promise.all(files.map(function (src) { return prefetch(doc, src); }));
+        return Promise.race([painted || downloaded, downloaded]).then(function () {
+          return Promise.all(files.map(function (src) { return loadScript(doc, src, true); }));
+        });
       }).then(function () {
         mark(win, "runtime");
         if (win.__rendezvous_mount__) return;
@@ -291,89 +390,488 @@
       placeholder.dispatchEvent(event);
     }
 
-    function mount(placeholder) {
-      if (!placeholder || placeholder.__rendezvous) return placeholder && placeholder.__rendezvous;
-      var target = parseSrc(placeholder.getAttribute("data-src"), doc.baseURI);
+    /** The widget's stylesheet, first in a shadow root. */
+    function addStyles(shadow) {
+      if (!assets || !assets.widget_css) return null;
+      var css = doc.createElement("link");
+      css.rel = "stylesheet";
+      css.href = assets.widget_css;
+      shadow.appendChild(css);
+      return css;
+    }
+
+    var states = []; // every widget still on the page, for the CSP fallback
+    var evalBlocked = false; // the page's CSP said no to eval after all
+
+    /**
+     * The one way a widget starts, for inline placeholders, the popup and the JS API alike: a
+     * root in `parent` (a shadow root, or a box inside one), the first view, the runtime, and
+     * the widget. Its events go to `host`, which is in the page's DOM, so they reach
+     * `document`. `overrides`: `source` (the element whose data-first-name…, data-theme and
+     * data-fallback-text count; else `host`), `prefill` and `utm` (over the page's), `theme`.
+     */
+    function mountInto(host, parent, src, overrides) {
+      var target = parseSrc(src, doc.baseURI);
       if (!target) return null;
-      var shadow = placeholder.shadowRoot || placeholder.attachShadow({ mode: "open" });
-      shadow.textContent = "";
-      if (assets && assets.widget_css) {
-        var css = doc.createElement("link");
-        css.rel = "stylesheet";
-        css.href = assets.widget_css;
-        shadow.appendChild(css);
-      }
+      overrides = overrides || {};
+      var source = overrides.source || host;
       var container = doc.createElement("div");
       container.className = "rdv-root rdv-loading";
       container.setAttribute("aria-busy", "true");
-      themeFrom(placeholder, container);
-      shadow.appendChild(container);
-      var state = { container: container, target: target };
-      placeholder.__rendezvous = state;
+      themeFrom(source, container);
+      if (overrides.theme === "light" || overrides.theme === "dark") {
+        container.setAttribute("data-theme", overrides.theme);
+      }
+      parent.appendChild(container);
+      var state = { container: container, target: target, host: host, source: source };
+      states = states.filter(function (s) { return !s.retired; });
+      states.push(state);
 
       var early = preload(win, target);
+      state.view = early && early.view;
       if (early) early.view.then(function (data) { state.data = data; }, function () {});
       if (!evalAllowed()) {
-        fallback(container, placeholder, target.href);
+        fallback(container, source, target.href);
         state.fallback = true;
-        if (early) early.view.then(function (data) { fallback(container, placeholder, target.href, data); }, function () {});
+        if (early) early.view.then(function (data) { fallback(container, source, target.href, data); }, function () {});
         return state;
       }
       var options = {
         id: "rdv" + ++mounted,
+        later: (assets && assets.widget_later_js) || null, // the form and other views, when idle
         preload: early && early.requests,
         apiBase: target.apiBase,
         slug: target.slug || null,
-        manageToken: placeholder.getAttribute("data-manage-token") || target.manageToken || null,
+        manageToken: source.getAttribute("data-manage-token") || target.manageToken || null,
         pageUrl: target.href,
-        prefill: prefillFrom(placeholder.dataset, win.location.search),
-        utm: utmFrom(win.location.search),
-        emit: function (name, detail) { emit(placeholder, name, detail); },
+        prefill: withPrefill(prefillFrom(source.dataset, win.location.search), overrides.prefill),
+        utm: withUtm(utmFrom(win.location.search), overrides.utm),
+        emit: function (name, detail) { if (!state.retired) emit(host, name, detail); },
       };
-      if (early) {
-        early.view.then(function (data) {
-          if (!state.started && !state.fallback) paint(container, data, options, state);
-        }, function () {});
-      }
-      state.ready = loadRuntime().then(function () {
+      // The widget starts once its first view is settled, so it takes the painted one over
+      // rather than drawing its own (its first two GETs wait for that answer anyway).
+      var viewed = early ? early.view.then(function (data) {
+        if (!state.started && !state.fallback && !state.retired) paint(container, data, options, state);
+        return drawn(win);
+      }, function () {}) : null;
+      state.ready = Promise.all([loadRuntime(viewed), viewed]).then(function () {
+        if (state.retired) return; // remounted meanwhile: the new widget is the one to start
         state.started = true;
         win.__rendezvous_mount__(container, options);
       }).catch(function (error) {
         if (win.console) win.console.error(error);
-        fallback(container, placeholder, target.href, state.data);
+        fallback(container, source, target.href, state.data);
         state.fallback = true;
       });
       return state;
     }
 
-    function scan(node) {
-      if (!node || node.nodeType !== 1) return;
-      if (node.matches && node.matches(SELECTOR)) mount(node);
-      if (node.querySelectorAll) {
-        Array.prototype.forEach.call(node.querySelectorAll(SELECTOR), mount);
+    /**
+     * A placeholder's widget, in the placeholder's shadow root (E2). Once per placeholder,
+     * unless `overrides.again` (the JS API mounting it with other options): then the old
+     * widget is dropped and a new one takes its place.
+     */
+    function mount(placeholder, overrides) {
+      if (!placeholder) return null;
+      overrides = overrides || {};
+      var current = placeholder.__rendezvous;
+      if (current && !overrides.again) return current;
+      var src = overrides.url || placeholder.getAttribute("data-src");
+      if (!parseSrc(src, doc.baseURI)) return null;
+      var shadow = placeholder.shadowRoot || placeholder.attachShadow({ mode: "open" });
+      if (current) current.retired = true;
+      shadow.textContent = "";
+      addStyles(shadow);
+      var state = mountInto(placeholder, shadow, src, overrides);
+      placeholder.__rendezvous = state;
+      return state;
+    }
+
+    /** `Rendezvous.inline({url, element, prefill, utm, theme})`: a widget in `element`. */
+    function inline(settings) {
+      settings = settings || {};
+      var element = settings.element;
+      if (typeof element === "string") element = doc.querySelector(element);
+      if (!element || element.nodeType !== 1) {
+        throw new Error("Rendezvous.inline: no element " + settings.element);
+      }
+      var src = settings.url || element.getAttribute("data-src");
+      if (!parseSrc(src, doc.baseURI)) throw new Error("Rendezvous.inline: not a meeting link: " + src);
+      var host = element.__rendezvousHost || element;
+      if (!host.shadowRoot) {
+        try {
+          host.attachShadow({ mode: "open" });
+        } catch (e) {
+          // an element that can't have a shadow root (<ul>, <td>…) gets a box that can
+          host = doc.createElement("div");
+          element.appendChild(host);
+        }
+        element.__rendezvousHost = host;
+      }
+      mount(host, {
+        again: true, url: src, source: element, prefill: settings.prefill, utm: settings.utm,
+        theme: settings.theme,
+      });
+      return element;
+    }
+
+    // -- the popup (E4): one dialog per page, in its own shadow root ------------------------
+
+    var popup = null;
+    var TABBABLE = "a[href], area[href], button, input, select, textarea, summary, [tabindex], [contenteditable=''], [contenteditable='true']";
+    var SCROLL = ["overflow-x", "overflow-y"];
+
+    function make(tag, className) {
+      var el = doc.createElement(tag);
+      if (className) el.className = className;
+      return el;
+    }
+
+    /** The popup's host (`<rendezvous-popup>` at the end of <body>), made on first use. */
+    function popupParts() {
+      if (popup) {
+        if (!popup.host.isConnected) doc.body.appendChild(popup.host); // a page that rebuilt <body>
+        return popup;
+      }
+      var host = make("rendezvous-popup", "rdv-popup-host");
+      var shadow = host.attachShadow({ mode: "open" });
+      addStyles(shadow);
+      var dialog = make("dialog", "rdv-popup");
+      dialog.setAttribute("aria-label", "Book a meeting");
+      // the card is an .rdv-root: the palette and the dark theme come with it
+      var card = make("div", "rdv-root rdv-popup-card");
+      var bar = make("div", "rdv-popup-bar");
+      var close = make("button", "rdv-popup-close");
+      close.type = "button";
+      close.setAttribute("aria-label", "Close");
+      var cross = make("span");
+      cross.setAttribute("aria-hidden", "true");
+      cross.textContent = "\u00d7";
+      close.appendChild(cross);
+      // a <section>, so the widget's <header> is its own, not the page's banner landmark
+      var body = make("section", "rdv-popup-body");
+      bar.appendChild(close);
+      card.appendChild(bar);
+      card.appendChild(body);
+      dialog.appendChild(card);
+      shadow.appendChild(dialog);
+      popup = {
+        host: host, shadow: shadow, dialog: dialog, card: card, body: body, close: close,
+        state: null, key: null, opener: null, locked: null,
+      };
+      close.addEventListener("click", closePopup);
+      dialog.addEventListener("close", popupClosed);
+      dialog.addEventListener("keydown", trapTab);
+      // a click on the backdrop (outside the dialog's box, which the card fills) closes it
+      var pressedOutside = false;
+      function outside(event) {
+        var box = dialog.getBoundingClientRect();
+        return event.target === dialog && (event.clientX < box.left || event.clientX > box.right ||
+          event.clientY < box.top || event.clientY > box.bottom);
+      }
+      dialog.addEventListener("mousedown", function (event) { pressedOutside = outside(event); });
+      dialog.addEventListener("click", function (event) {
+        if (pressedOutside && outside(event)) closePopup();
+        pressedOutside = false;
+      });
+      doc.body.appendChild(host);
+      return popup;
+    }
+
+    /** The focused element, through open shadow roots (a badge's button, say). */
+    function deepActive() {
+      var active = doc.activeElement;
+      while (active && active.shadowRoot && active.shadowRoot.activeElement) {
+        active = active.shadowRoot.activeElement;
+      }
+      return active === doc.body ? null : active;
+    }
+
+    /** The page stays still behind the popup; its own inline overflow comes back after. */
+    function lockScroll(p) {
+      p.locked = [doc.documentElement, doc.body].map(function (el) {
+        var saved = SCROLL.map(function (name) {
+          return [name, el.style.getPropertyValue(name), el.style.getPropertyPriority(name)];
+        });
+        var hadStyle = el.hasAttribute("style");
+        el.style.setProperty("overflow", "hidden", "important");
+        return { el: el, saved: saved, hadStyle: hadStyle };
+      });
+    }
+
+    function unlockScroll(p) {
+      (p.locked || []).forEach(function (lock) {
+        lock.saved.forEach(function (s) {
+          if (s[1]) lock.el.style.setProperty(s[0], s[1], s[2]);
+          else lock.el.style.removeProperty(s[0]);
+        });
+        if (!lock.hadStyle && !lock.el.getAttribute("style")) lock.el.removeAttribute("style");
+      });
+      p.locked = null;
+    }
+
+    /** Where Tab stops in the dialog, in order (a radio group stops once). */
+    function tabStops(root) {
+      return Array.prototype.filter.call(root.querySelectorAll(TABBABLE), function (el) {
+        if (el.disabled || el.tabIndex < 0 || el.closest("[inert]") || !el.getClientRects().length) {
+          return false;
+        }
+        if (win.getComputedStyle(el).visibility === "hidden") return false;
+        if (el.type === "radio" && el.name) {
+          var group = Array.prototype.filter.call(root.querySelectorAll("input[type=radio]"), function (r) {
+            return r.name === el.name && !r.disabled;
+          });
+          var checked = group.filter(function (r) { return r.checked; })[0];
+          return el === (checked || group[0]);
+        }
+        return true;
+      });
+    }
+
+    /** Tab and Shift+Tab go round the dialog's controls, never out to the page or the browser. */
+    function trapTab(event) {
+      if (event.key !== "Tab" || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+      var stops = tabStops(popup.dialog);
+      var active = popup.shadow.activeElement;
+      if (!stops.length) {
+        event.preventDefault();
+        return;
+      }
+      var first = stops[0];
+      var last = stops[stops.length - 1];
+      var inside = active && active !== popup.dialog && popup.dialog.contains(active);
+      if (event.shiftKey ? (active === first || !inside) : (active === last || !inside)) {
+        event.preventDefault();
+        (event.shiftKey ? last : first).focus();
       }
     }
 
-    // A CSP that forbids eval reports itself; placeholders mounted before that still fall back.
+    /**
+     * Open the popup on `src` (opened by `opener`, which gets the focus back). The same link
+     * with the same options shows the widget where the visitor left it; another remounts.
+     * When the page forbids eval, the hosted page opens in a new tab instead.
+     */
+    function openPopup(src, overrides, opener) {
+      overrides = overrides || {};
+      var target = parseSrc(src, doc.baseURI);
+      if (!target) return false;
+      if (!doc.body) { // the API called from <head>: once there is a page to put it on
+        doc.addEventListener("DOMContentLoaded", function () { openPopup(src, overrides, opener); }, { once: true });
+        return false;
+      }
+      if (evalBlocked || !evalAllowed()) {
+        win.open(target.href, "_blank", "noopener");
+        return false;
+      }
+      var source = overrides.source;
+      var search = win.location.search;
+      var settings = {
+        source: source,
+        prefill: withPrefill(prefillFrom(source && source.dataset, search), overrides.prefill),
+        utm: withUtm(utmFrom(search), overrides.utm),
+        theme: overrides.theme,
+      };
+      var theme = overrides.theme || (source && source.getAttribute("data-theme")) || "";
+      var key = JSON.stringify([target.href, settings.prefill, settings.utm, theme]);
+      var p = popupParts();
+      if (!p.state || p.key !== key || p.state.fallback) {
+        if (p.state) p.state.retired = true;
+        p.body.textContent = "";
+        var state = mountInto(p.host, p.body, target.href, settings);
+        p.state = state;
+        p.key = key;
+        p.dialog.setAttribute("aria-label", "Book a meeting");
+        p.card.removeAttribute("data-theme");
+        var chosen = state.container.getAttribute("data-theme");
+        if (chosen) p.card.setAttribute("data-theme", chosen);
+        if (state.view) {
+          state.view.then(function (data) {
+            var title = data && data.link && data.link.title;
+            if (title && p.state === state) p.dialog.setAttribute("aria-label", title);
+          }, function () {});
+        }
+      }
+      if (!p.dialog.open) {
+        p.opener = opener || deepActive();
+        lockScroll(p);
+        p.dialog.showModal();
+        p.close.focus();
+        emit(p.host, "popup-opened", { url: target.href });
+      }
+      return true;
+    }
+
+    /** `Rendezvous.close()`: closes the popup, if one is open. */
+    function closePopup() {
+      if (popup && popup.dialog.open) popup.dialog.close();
+    }
+
+    /** However it closed (Escape, the button, the backdrop, the API): scroll and focus back. */
+    function popupClosed() {
+      var p = popup;
+      unlockScroll(p);
+      var opener = p.opener;
+      p.opener = null;
+      if (opener && opener.isConnected && typeof opener.focus === "function") opener.focus();
+      emit(p.host, "popup-closed", { url: p.state && p.state.target.href });
+    }
+
+    /** Elements that a click, Enter (and Space for buttons) already activate. */
+    function activatesNatively(el) {
+      var tag = el.tagName;
+      if (tag === "BUTTON" || tag === "SUMMARY") return true;
+      if (tag === "A" || tag === "AREA") return el.hasAttribute("href");
+      return tag === "INPUT" && /^(button|submit|reset|image)$/i.test(el.type);
+    }
+
+    /** The `[data-rendezvous-popup]` element an event happened in (through shadow roots). */
+    function triggerOf(event) {
+      var path = event.composedPath ? event.composedPath() : [event.target];
+      for (var i = 0; i < path.length; i++) {
+        var node = path[i];
+        if (!node || node === doc) break;
+        if (node.nodeType === 1 && node.hasAttribute("data-rendezvous-popup")) return node;
+      }
+      return null;
+    }
+
+    /** A trigger the keyboard can reach and that says it opens a dialog. */
+    function prepareTrigger(el) {
+      if (!el.hasAttribute("aria-haspopup")) el.setAttribute("aria-haspopup", "dialog");
+      if (activatesNatively(el)) return;
+      if (!el.hasAttribute("tabindex")) el.tabIndex = 0;
+      if (!el.hasAttribute("role")) el.setAttribute("role", "button");
+    }
+
+    function openFrom(trigger) {
+      return openPopup(trigger.getAttribute("data-rendezvous-popup"), { source: trigger }, trigger);
+    }
+
+    // Delegated on document: triggers added at any time work, with no listener of their own.
+    doc.addEventListener("click", function (event) {
+      var trigger = triggerOf(event);
+      if (!trigger || event.button) return;
+      // Ctrl/⌘/Shift-click on a link keeps meaning "open it elsewhere"
+      if (trigger.closest("a[href]") && (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey)) return;
+      if (!parseSrc(trigger.getAttribute("data-rendezvous-popup"), doc.baseURI)) return;
+      event.preventDefault();
+      openFrom(trigger);
+    });
+    doc.addEventListener("keydown", function (event) {
+      if ((event.key !== "Enter" && event.key !== " ") || event.repeat) return;
+      var trigger = triggerOf(event);
+      if (!trigger || activatesNatively(trigger)) return;
+      if ((event.composedPath ? event.composedPath()[0] : event.target) !== trigger) return;
+      event.preventDefault();
+      openFrom(trigger);
+    });
+    // A pointer over a trigger (or the focus on it) starts the stylesheet and the runtime.
+    function warm(event) {
+      if (popup && runtime) return;
+      if (!triggerOf(event) || !doc.body || !evalAllowed()) return;
+      popupParts();
+      loadRuntime().catch(function () {});
+    }
+    doc.addEventListener("pointerover", warm, { passive: true });
+    doc.addEventListener("focusin", warm);
+
+    // -- the badge (E4): a floating button from the loader's own script tag ----------------
+
+    function cssColor(shadow, value) {
+      if (!value) return null;
+      var probe = doc.createElement("span");
+      probe.style.color = value;
+      if (!probe.style.color) return null; // not a colour
+      shadow.appendChild(probe);
+      var computed = win.getComputedStyle(probe).color;
+      shadow.removeChild(probe);
+      return computed;
+    }
+
+    function badge(script) {
+      var url = script && script.getAttribute("data-rendezvous-badge");
+      if (!url || !parseSrc(url, doc.baseURI)) return null;
+      var host = make("rendezvous-badge", "rdv-badge-host");
+      var shadow = host.attachShadow({ mode: "open" });
+      var css = addStyles(shadow);
+      var button = make("button", "rdv-badge");
+      button.type = "button";
+      button.textContent = script.getAttribute("data-badge-text") || "Book a meeting";
+      button.setAttribute("aria-haspopup", "dialog");
+      if (css) {
+        // unstyled, it would be a plain button at the end of the page for a moment
+        button.hidden = true;
+        var show = function () { button.hidden = false; };
+        css.addEventListener("load", show);
+        css.addEventListener("error", show);
+      }
+      shadow.appendChild(button);
+      doc.body.appendChild(host);
+      var background = cssColor(shadow, script.getAttribute("data-badge-color")) || BADGE_COLOR;
+      var text = cssColor(shadow, script.getAttribute("data-badge-text-color")) || textColorOn(background);
+      button.style.setProperty("--rdv-badge-bg", background);
+      button.style.setProperty("--rdv-badge-fg", text);
+      button.addEventListener("click", function () { openPopup(url, { source: script }, button); });
+      return host;
+    }
+
+    function scan(node) {
+      if (!node || node.nodeType !== 1) return;
+      if (node.matches && node.matches(SELECTOR)) mount(node);
+      if (node.matches && node.matches(TRIGGER)) prepareTrigger(node);
+      if (node.querySelectorAll) {
+        Array.prototype.forEach.call(node.querySelectorAll(SELECTOR), mount);
+        Array.prototype.forEach.call(node.querySelectorAll(TRIGGER), prepareTrigger);
+      }
+    }
+
+    // A CSP that forbids eval reports itself; widgets mounted before that still fall back.
     doc.addEventListener("securitypolicyviolation", function (event) {
       if (String(event.violatedDirective || event.effectiveDirective).indexOf("script-src") !== 0) return;
       if (String(event.blockedURI) !== "eval") return;
-      Array.prototype.forEach.call(doc.querySelectorAll(SELECTOR), function (el) {
-        var state = el.__rendezvous;
-        if (!state || state.fallback) return;
+      evalBlocked = true;
+      states.forEach(function (state) {
+        if (state.retired || state.fallback) return;
         state.fallback = true;
-        fallback(state.container, el, state.target.href, state.data);
+        fallback(state.container, state.source, state.target.href, state.data);
       });
     });
 
-    var api = { version: VERSION, mount: mount };
+    var script = doc.currentScript; // only while this file first runs
+    if (!script || !script.hasAttribute("data-rendezvous-badge")) {
+      script = doc.querySelector("script[data-rendezvous-badge]");
+    }
+    var api = {
+      version: VERSION,
+      mount: mount,
+      inline: inline,
+      /** `Rendezvous.popup({url, prefill, utm, theme})`: the popup, opened from script. */
+      popup: function (settings) {
+        settings = settings || {};
+        if (!parseSrc(settings.url, doc.baseURI)) {
+          throw new Error("Rendezvous.popup: not a meeting link: " + settings.url);
+        }
+        openPopup(settings.url, { prefill: settings.prefill, utm: settings.utm, theme: settings.theme });
+      },
+      close: closePopup,
+    };
     win.Rendezvous = api;
     scan(doc.documentElement);
     new win.MutationObserver(function (records) {
       records.forEach(function (record) {
+        if (record.type === "attributes") scan(record.target);
         Array.prototype.forEach.call(record.addedNodes, scan);
       });
-    }).observe(doc.documentElement, { childList: true, subtree: true });
+    }).observe(doc.documentElement, {
+      childList: true, subtree: true, attributes: true, attributeFilter: ["data-src", "data-rendezvous-popup"],
+    });
+    function ready() {
+      if (script) badge(script);
+    }
+    // the API is ready: pages that loaded this file async listen for this (or find it there)
+    doc.dispatchEvent(new win.CustomEvent("rendezvous:loaded", { detail: { version: VERSION } }));
+    if (doc.body) ready();
+    else doc.addEventListener("DOMContentLoaded", ready, { once: true });
     return api;
   }
 
@@ -381,6 +879,11 @@
     parseSrc: parseSrc,
     prefillFrom: prefillFrom,
     utmFrom: utmFrom,
+    withPrefill: withPrefill,
+    withUtm: withUtm,
+    parseColor: parseColor,
+    contrast: contrast,
+    textColorOn: textColorOn,
     evalAllowed: evalAllowed,
     start: start,
     setAssets: function (value) { ASSETS = value; },

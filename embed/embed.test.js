@@ -50,3 +50,51 @@ test("only utm_* parameters of the host page are kept", () => {
 test("eval is allowed in node, as on a page without a strict CSP", () => {
   assert.equal(loader.evalAllowed(), true);
 });
+
+test("the JS API's prefill overrides the page's, with the same keys and cap", () => {
+  const page = loader.prefillFrom({ firstName: "Ada" }, "?last_name=Lovelace&email=a%40example.com");
+  const prefill = loader.withPrefill(page, { email: "x".repeat(300), first_name: "", phone: "1" });
+  assert.deepEqual(Object.keys(prefill).sort(), ["email", "first_name", "last_name"]);
+  assert.equal(prefill.first_name, "Ada"); // an empty value doesn't erase the page's
+  assert.equal(prefill.last_name, "Lovelace");
+  assert.equal(prefill.email.length, 254);
+});
+
+test("without API prefill, the page's prefill is kept as it is", () => {
+  const page = loader.prefillFrom({}, "?first_name=Grace");
+  assert.deepEqual(loader.withPrefill(page, undefined), page);
+});
+
+test("the JS API's utm overrides the page's utm_* and adds only the five keys", () => {
+  const page = loader.utmFrom("?utm_source=page&utm_medium=mail");
+  const utm = loader.withUtm(page, { utm_source: "api", utm_term: "y".repeat(500), ref: "no" });
+  assert.deepEqual(Object.keys(utm).sort(), ["utm_medium", "utm_source", "utm_term"]);
+  assert.equal(utm.utm_source, "api");
+  assert.equal(utm.utm_medium, "mail");
+  assert.equal(utm.utm_term.length, 200);
+});
+
+test("colours are read from hex and rgb() notations only", () => {
+  assert.deepEqual(loader.parseColor("#2f6fed"), [47, 111, 237]);
+  assert.deepEqual(loader.parseColor("#FFF"), [255, 255, 255]);
+  assert.deepEqual(loader.parseColor("#0008"), [0, 0, 0]);
+  assert.deepEqual(loader.parseColor("rgb(11, 122, 75)"), [11, 122, 75]);
+  assert.deepEqual(loader.parseColor("rgba(1 2 3 / 50%)"), [1, 2, 3]);
+  for (const bad of ["", "gold", "#12", "url(x)", null]) assert.equal(loader.parseColor(bad), null, bad);
+});
+
+test("contrast ratios follow WCAG 2", () => {
+  assert.equal(loader.contrast([0, 0, 0], [255, 255, 255]), 21);
+  assert.equal(loader.contrast([120, 120, 120], [120, 120, 120]), 1);
+});
+
+test("the badge's default text is white on dark colours and near-black on light ones", () => {
+  assert.equal(loader.textColorOn("#2f6fed"), "#ffffff"); // the default blue
+  assert.equal(loader.textColorOn("rgb(11, 122, 75)"), "#ffffff");
+  assert.equal(loader.textColorOn("#ffd400"), "#1f2328");
+  assert.equal(loader.textColorOn("#ffffff"), "#1f2328");
+});
+
+test("an unreadable badge colour gets the default blue's text colour", () => {
+  assert.equal(loader.textColorOn("not a colour"), "#ffffff");
+});

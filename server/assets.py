@@ -106,6 +106,8 @@ def _node() -> str | None:
 
 
 PACKAGE_CALL = "__BRYTHON__.loadBrythonPackage("
+#: the widget's modules in a second file, asked for once the calendar is up (``app.LATER``)
+LATER = ("form", "confirm", "manage", "request")
 COMPILER = ROOT / "widget" / "compile.js"
 
 
@@ -164,12 +166,14 @@ def _environment() -> Environment:
     env.versions = "hash"
     env.url_expire = False
     env.auto_build = False
-    sources = sorted(str(p) for p in WIDGET_PACKAGE.rglob("*.py"))
+    sources = sorted(p for p in WIDGET_PACKAGE.rglob("*.py"))
+    first = [str(p) for p in sources if p.stem not in LATER]
+    later = [str(p) for p in sources if p.stem in LATER]
+    filters = (BrythonPackage, BrythonCompile)
+    env.register("widget_js", Bundle(*first, filters=filters, output="build/widget.%(version)s.js"))
     env.register(
-        "widget_js",
-        Bundle(
-            *sources, filters=(BrythonPackage, BrythonCompile), output="build/widget.%(version)s.js"
-        ),
+        "widget_later_js",
+        Bundle(*later, filters=filters, output="build/widget-later.%(version)s.js"),
     )
     env.register("widget_css", Bundle("widget.css", output="build/widget.%(version)s.css"))
     env.register(
@@ -186,7 +190,7 @@ def build_assets() -> dict[str, str]:
     BUILD.mkdir(parents=True)
     env = _environment()
     manifest: dict[str, str] = {}
-    for name in ("brython_js", "widget_js", "widget_css"):
+    for name in ("brython_js", "widget_js", "widget_later_js", "widget_css"):
         bundle = env[name]
         bundle.build(force=True)
         relative = bundle.resolve_output(env)

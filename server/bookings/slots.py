@@ -22,6 +22,7 @@ from server.bookings.busy import HostsBusy
 from server.calendars.busy import CalendarEvent
 from server.calendars.services import bookable_host_ids, disconnected_host_ids
 from server.links.models import BookingLink
+from server.timezones import zone
 
 __all__ = [
     "CALENDAR_DISCONNECTED",
@@ -99,13 +100,27 @@ def next_start(
     For an empty month, so the widget can offer "next available" in one click rather than
     leave the visitor paging through empty months (Calendly and Cal.com do the same).
     """
+    end = _window_end(link, now)
     first = after + timedelta(days=1)
     for _ in range(NEXT_WINDOWS):
-        last = first + timedelta(days=69)
+        if end is not None and first > end:
+            break  # nothing is offered past the link's window (L6): no need to look
+        last = first + timedelta(days=69) if end is None else min(first + timedelta(days=69), end)
         starts = offered_slots(session, link, duration, first, last, timezone, now)
         if starts:
             return starts[0]
         first = last + timedelta(days=1)
+    return None
+
+
+def _window_end(link: BookingLink, now: datetime) -> date | None:
+    """The last local date the link's window may reach in any zone (a day of margin for the
+    visitor's zone being ahead of the link's); None when it has no end."""
+    if link.window_rolling_weeks is not None:
+        today = now.astimezone(zone(link.timezone)).date()
+        return today + timedelta(days=7 * link.window_rolling_weeks)
+    if link.window_end_date is not None:
+        return link.window_end_date + timedelta(days=1)
     return None
 
 

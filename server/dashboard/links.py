@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -64,6 +66,53 @@ def embed_snippet(base: str, slug: str) -> str:
     )
 
 
+#: what the popup button and the badge say unless the website owner changes it
+BOOK_TEXT = "Book a meeting"
+
+
+def popup_snippet(base: str, slug: str) -> str:
+    """E4's popup: any element with ``data-rendezvous-popup`` opens the widget in a dialog;
+    the snippet uses a button, which the keyboard and screen readers know already."""
+    url = escape(f"{base}/meetings/{slug}")
+    return (
+        f'<button type="button" data-rendezvous-popup="{url}">{BOOK_TEXT}</button>\n'
+        f'<script src="{escape(base)}/embed/v1/embed.js" async></script>'
+    )
+
+
+def badge_snippet(base: str, slug: str, color: str) -> str:
+    """E4's floating badge: its options on the loader's own script tag, in the account's
+    accent colour (the text colour is worked out to contrast with it)."""
+    url = escape(f"{base}/meetings/{slug}")
+    return (
+        f'<script src="{escape(base)}/embed/v1/embed.js" async\n'
+        f'  data-rendezvous-badge="{url}"\n'
+        f'  data-badge-text="{BOOK_TEXT}" data-badge-color="{escape(color)}"></script>'
+    )
+
+
+def embed_csp(*bases: str) -> list[tuple[str, str]]:
+    """What a host page's Content-Security-Policy must allow for the widget, directive by
+    directive: the origins the loader, the built files and the API come from (the share base,
+    maybe a custom domain, and the app's own). It is the hosted page's policy
+    (``server.pages.blueprint.CSP``) with the origins spelled out, without what only the
+    hosted page's own markup needs (an inline style)."""
+    origins = " ".join(dict.fromkeys(_origin(base) for base in bases))
+    return [
+        # Brython runs the compiled widget with `new Function`
+        ("script-src", f"{origins} 'unsafe-eval'"),
+        ("style-src", origins),
+        ("connect-src", origins),
+        # photos and logos uploaded to the app; `data:` for the widget's icons
+        ("img-src", f"{origins} data:"),
+    ]
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _load(
     payload: dict[str, Any], conversion_errors: Errors, *, partial: bool
 ) -> tuple[dict[str, Any], Errors]:
@@ -106,7 +155,7 @@ def link_list() -> ResponseReturnValue:
             "type": TYPE_LABELS[link.type],
             "hosts": ", ".join(h.user.name for h in link.hosts),
             "share_url": f"{base}/meetings/{link.slug}",
-            "snippet": embed_snippet(base, link.slug),
+            "codes": embed_codes(base, link, user.account.accent_color),
             "is_default": link.id == user.account.default_link_id,
         }
         for link in live_links(session, user.account_id)
@@ -386,12 +435,23 @@ def notice_preview() -> ResponseReturnValue:
 # -- embed code and email preview ----------------------------------------------------------
 
 
+def embed_codes(base: str, link: BookingLink, color: str) -> dict[str, str]:
+    """The three ways to embed a link (E2, E4), as the embed dialog and page show them."""
+    return {
+        "inline": embed_snippet(base, link.slug),
+        "popup": popup_snippet(base, link.slug),
+        "badge": badge_snippet(base, link.slug, color),
+    }
+
+
 @login_required
 def link_embed(link_id: int) -> ResponseReturnValue:
-    """E2: the snippet ready to copy, and the widget itself as a preview.
+    """E2, E4: the inline, popup and badge snippets ready to copy, each with the real widget
+    as its preview, and what a page's Content-Security-Policy must allow.
 
-    The preview runs the real widget, which needs Brython's ``'unsafe-eval'``: this page
-    gets the booking pages' policy instead of the dashboard's.
+    The previews run the real widget, which needs Brython's ``'unsafe-eval'``: this page
+    gets the booking pages' policy instead of the dashboard's. The badge's preview is the
+    badge itself, at the bottom right of this page.
 
     :raise 404: not a link of this account.
     """
@@ -405,9 +465,13 @@ def link_embed(link_id: int) -> ResponseReturnValue:
         "link_embed.html",
         link=link,
         snippet=embed_snippet(base, link.slug),
+        codes=embed_codes(base, link, user.account.accent_color),
+        csp=embed_csp(base, app_base),
         share_url=f"{base}/meetings/{link.slug}",
         preview_src=f"{app_base}/meetings/{link.slug}",
         loader_src=f"{app_base}/embed/v1/embed.js",
+        badge_text=BOOK_TEXT,
+        badge_color=user.account.accent_color,
     )
 
 

@@ -84,9 +84,10 @@ def other_server(page, live_app, zone_name) -> dict[str, Any]:
             route.fulfill(response=response)
             return
         body = _shifted(response.json(), zone_name)
-        if isinstance(body, dict) and body.get("timezone") == zone_name:
-            served["slots"].update(dict.fromkeys(body.get("slots", ())))
-            served["menu"].update({z["name"]: z for z in body.get("timezones", ())})
+        answer = body.get("slots") if isinstance(body, dict) and "html" in body else body
+        if isinstance(answer, dict) and answer.get("timezone") == zone_name:  # (or a first view's)
+            served["slots"].update(dict.fromkeys(answer.get("slots", ())))
+            served["menu"].update({z["name"]: z for z in answer.get("timezones", ())})
         route.fulfill(response=response, json=body)
 
     page.route(f"{live_app.url}/api/v1/public/**", handle)

@@ -13,6 +13,7 @@ import pytest
 
 from server.assets import (
     BUILD,
+    LATER,
     PACKAGE_CALL,
     WIDGET_PACKAGE,
     BrythonCompile,
@@ -65,18 +66,31 @@ def test_docstrings_are_dropped_and_every_line_stays_where_it_was():
     assert namespace["only"]() is None
 
 
-def test_the_widget_ships_compiled_javascript_and_no_python():
-    manifest = ensure_built()
-    lines = (BUILD.parent / manifest["widget_js"]).read_text().splitlines()
+def _bundle(name: str) -> tuple[dict, dict]:
+    lines = (BUILD.parent / ensure_built()[name]).read_text().splitlines()
     entries = json.loads(lines[0][len(PACKAGE_CALL) : -2])
     compiled = json.loads(lines[1][len("Object.assign(__BRYTHON__.precompiled, ") : -2])
+    return entries, compiled
+
+
+def test_the_widget_ships_compiled_javascript_and_no_python():
+    entries, compiled = _bundle("widget_js")
+    later_entries, later_compiled = _bundle("widget_later_js")
     modules = {"rendezvous_widget"} | {
         f"rendezvous_widget.{p.stem}" for p in WIDGET_PACKAGE.glob("*.py") if p.stem != "__init__"
     }
-    assert set(entries) == set(compiled) == modules
-    assert all(entry[1] == "" for entry in entries.values())
+    assert set(entries) | set(later_entries) == set(compiled) | set(later_compiled) == modules
+    assert set(entries) == set(compiled) and set(later_entries) == set(later_compiled)
+    assert all(entry[1] == "" for entry in [*entries.values(), *later_entries.values()])
     assert compiled["rendezvous_widget"][0].startswith("var $B = __BRYTHON__")
     assert "def " not in compiled["rendezvous_widget.markup"]
+
+
+def test_the_form_and_the_other_views_come_in_the_second_file():
+    entries, _ = _bundle("widget_js")
+    later, _ = _bundle("widget_later_js")
+    assert set(later) == {f"rendezvous_widget.{m}" for m in LATER}
+    assert "rendezvous_widget.calendar" in entries and "rendezvous_widget.form" not in entries
 
 
 def test_the_runtime_has_no_compiler_and_no_help_texts():
@@ -94,7 +108,7 @@ def test_a_runtime_laid_out_otherwise_is_refused_rather_than_shipped():
         without_builtin_docs("(function($B){})(__BRYTHON__)\n;\nvar documents={}")
 
 
-@pytest.mark.parametrize("name", ["brython_js", "widget_js", "widget_css"])
+@pytest.mark.parametrize("name", ["brython_js", "widget_js", "widget_later_js", "widget_css"])
 def test_every_built_file_has_brotli_and_gzip_twins_of_the_same_bytes(name):
     path = BUILD.parent / ensure_built()[name]
     raw = path.read_bytes()
