@@ -174,7 +174,8 @@ class Fuzz:
         )
         @given(case=operation.as_strategy(generation_mode=mode, **fixed))
         def send(case: schemathesis.Case) -> None:
-            response = case.call()
+            # the WSGI transport doesn't undo Content-Encoding (compression has its own tests)
+            response = case.call(headers={"Accept-Encoding": "identity"})
             self.requests += 1
             self.sent[operation.label] = self.sent.get(operation.label, 0) + 1
             self.statuses[response.status_code] = self.statuses.get(response.status_code, 0) + 1

@@ -11,7 +11,6 @@ import gzip
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,6 @@ from server.brython_runtime import (
     BrythonLayoutError,
     runtime_without_compiler,
 )
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
 PACKAGE = Path(__file__).resolve().parents[2] / "widget" / "rendezvous_widget"
 
@@ -387,75 +385,3 @@ def widget_bundle(work: dict[str, Path]) -> str:
         f"__BRYTHON__.loadBrythonPackage({json.dumps(vfs)});\n"
         f"Object.assign(__BRYTHON__.precompiled, {json.dumps(precompiled)});\n"
     )
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make test does)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def widget_page(work: dict[str, Path], widget_bundle: str, chromium: Any) -> Iterator[Any]:
-    """A page that loaded the stripped runtime and the precompiled widget, then imported it.
-
-    Served from an origin of its own: every other URL (the widget's API) answers 404.
-    ``page.errors`` collects uncaught errors and console errors (but the 404s).
-    """
-    files = {
-        "/": "<!doctype html><script src='/brython.js'></script>"
-        "<script src='/widget.js'></script><body><div id='widget'></div></body>",
-        "/brython.js": work["stripped"].read_text(),
-        "/widget.js": widget_bundle,
-    }
-
-    def serve(route: Any) -> None:
-        path = route.request.url.removeprefix("http://widget.test")
-        kind = "text/html" if path == "/" else "text/javascript"
-        route.fulfill(
-            status=200 if path in files else 404, content_type=kind, body=files.get(path, "")
-        )
-
-    page = chromium.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-
-    def console(message: Any) -> None:
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            page.errors.append(message.text)  # the 404s of the API are expected
-
-    page.on("console", console)
-    page.route("http://widget.test/**", serve)
-    page.goto("http://widget.test/")
-    page.import_error = page.evaluate(
-        f"""() => {{
-          try {{ {IMPORT_ENTRY_POINT.format(name=json.dumps(PACKAGE.name))}; return null }}
-          catch (e) {{ return __BRYTHON__.error_trace(__BRYTHON__.exception(e)) }}
-        }}"""
-    )
-    yield page
-    page.close()
-
-
-@pytest.mark.browser
-def test_the_precompiled_widget_imports_on_the_stripped_runtime_in_chromium(widget_page):
-    assert widget_page.import_error is None, widget_page.import_error
-    assert widget_page.evaluate("__BRYTHON__.compiler_stripped") is True
-    assert widget_page.evaluate("typeof window.__rendezvous_mount__") == "function"
-    assert widget_page.errors == []
-
-
-@pytest.mark.browser
-def test_the_widget_mounts_and_reports_a_missing_link_on_the_stripped_runtime(widget_page):
-    widget_page.evaluate(
-        """() => window.__rendezvous_mount__(document.getElementById("widget"),
-             {apiBase: "http://widget.test/api", slug: "gone", emit: () => {}})"""
-    )
-    widget_page.wait_for_selector("#widget .rdv-error[role=alert]")
-    assert widget_page.errors == []
