@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.browser.widget_steps import pick_first_time, record_events, wait_ready
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+from tests.browser.widget_steps import axe_violations, pick_first_time, record_events, wait_ready
 
 
 @pytest.fixture
@@ -22,20 +18,12 @@ def context_options():
     }
 
 
-def _violations(page):
-    if not AXE.is_file():
-        pytest.fail("node_modules/axe-core is missing: run `npm ci` (make test does)", False)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => (await axe.run(document)).violations")
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result]
-
-
 def test_hosted_page_calendar_has_no_axe_violations(page, live_app, make_live_link):
     link = make_live_link()
     record_events(page)
     page.goto(f"{live_app.url}/meetings/{link['slug']}")
     wait_ready(page)
-    assert _violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_widget_times_and_form_have_no_axe_violations(page, examples_origin, make_live_link):
@@ -45,7 +33,7 @@ def test_widget_times_and_form_have_no_axe_violations(page, examples_origin, mak
     wait_ready(page)
     page.locator(".rdv-day.rdv-open").first.click()
     page.locator(".rdv-slot").first.wait_for()
-    assert _violations(page) == []
+    assert axe_violations(page) == []
     pick_first_time(page.locator(".rendezvous-embed"))
     page.get_by_label("Email").wait_for()
-    assert _violations(page) == []
+    assert axe_violations(page) == []

@@ -9,12 +9,12 @@ snippets/examples/themes.html, which copies ``?theme=`` and ``&borderless`` onto
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.browser.widget_steps import (
+    axe_violations,
     book_through_api,
     fill_details,
     pick_first_time,
@@ -22,7 +22,6 @@ from tests.browser.widget_steps import (
     wait_ready,
 )
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 WHITE = "rgb(255, 255, 255)"
 DARK = "rgb(22, 27, 34)"  # widget.css's dark --rdv-bg
 TRANSPARENT = "rgba(0, 0, 0, 0)"
@@ -89,14 +88,6 @@ def link_in(live_app, branded_host) -> Callable[[str], dict[str, Any]]:
     return make
 
 
-def _violations(page):
-    if not AXE.is_file():
-        pytest.fail("node_modules/axe-core is missing: run `npm ci` (make test does)", False)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => (await axe.run(document)).violations")
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result]
-
-
 def _open(page, url: str, scheme: str) -> Any:
     """The page under the visitor's ``scheme`` preference, once its widget is ready."""
     page.emulate_media(color_scheme=scheme)
@@ -123,7 +114,7 @@ def test_dark_calendar_with_times_has_no_axe_violations(page, examples_origin, m
     widget = _open(page, f"{examples_origin}/plain.html?slug={link['slug']}", "dark")
     assert _root_style(widget, "backgroundColor") == DARK
     _show_times(widget)
-    assert _violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_dark_form_has_no_axe_violations(page, examples_origin, make_live_link):
@@ -131,7 +122,7 @@ def test_dark_form_has_no_axe_violations(page, examples_origin, make_live_link):
     widget = _open(page, f"{examples_origin}/plain.html?slug={link['slug']}", "dark")
     pick_first_time(widget)
     widget.get_by_label("Email").wait_for()
-    assert _violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_dark_form_errors_have_no_axe_violations(page, examples_origin, make_live_link):
@@ -140,7 +131,7 @@ def test_dark_form_errors_have_no_axe_violations(page, examples_origin, make_liv
     pick_first_time(widget)
     widget.get_by_role("button", name="Confirm booking").click()
     widget.locator(".rdv-err:not(:empty)").first.wait_for()
-    assert _violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_dark_confirmation_has_no_axe_violations(page, examples_origin, make_live_link):
@@ -150,7 +141,7 @@ def test_dark_confirmation_has_no_axe_violations(page, examples_origin, make_liv
     fill_details(widget)
     widget.get_by_role("button", name="Confirm booking").click()
     widget.locator(".rdv-ok").wait_for(timeout=15_000)
-    assert _violations(page) == []
+    assert axe_violations(page) == []
 
 
 def test_dark_manage_cancel_step_has_no_axe_violations(page, live_app, make_live_link):
@@ -159,7 +150,7 @@ def test_dark_manage_cancel_step_has_no_axe_violations(page, live_app, make_live
     page.goto(f"{live_app.url}/meetings/manage/{booking['manage_token']}?action=cancel")
     widget = page.locator(".rendezvous-embed")
     widget.get_by_role("button", name="Yes, cancel it").wait_for(timeout=20_000)
-    assert _violations(page) == []
+    assert axe_violations(page) == []
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -170,7 +161,7 @@ def test_any_accent_reads_on_the_calendar_and_times(page, examples_origin, link_
     link = link_in(accent)
     widget = _open(page, f"{examples_origin}/plain.html?slug={link['slug']}", scheme)
     _show_times(widget)
-    assert _violations(page) == []
+    assert axe_violations(page) == []
 
 
 # -- data-theme ----------------------------------------------------------------------------------

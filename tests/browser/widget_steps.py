@@ -7,8 +7,11 @@ page and on any host page alike; ``scope`` narrows them to one placeholder.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from server.clock import utcnow
 
@@ -83,3 +86,16 @@ def wait_ready(page: Any, count: int = 1) -> None:
         f"(window.__events || []).filter(e => e.name === 'rendezvous:ready').length >= {count}",
         timeout=20_000,
     )
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Any) -> list[tuple[str, str, list[Any]]]:
+    """axe-core's violations on the page (inside shadow roots too): (rule, impact, 3 targets).
+    The page's context needs ``bypass_csp``: axe is injected as an inline script."""
+    if not AXE.is_file():
+        pytest.fail("node_modules/axe-core is missing: run `npm ci` (make test does)", False)
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => (await axe.run(document)).violations")
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result]
