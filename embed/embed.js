@@ -187,6 +187,25 @@
     }
   }
 
+  var RAN_KEY = "rendezvous-ran"; // (not under CACHE_PREFIX: keepCompiled clears that)
+
+  /** Whether this page ran exactly these runtime files before (their names carry a hash). */
+  function ranBefore(win, files) {
+    try {
+      return win.localStorage.getItem(RAN_KEY) === files.join(" ");
+    } catch (e) {
+      return false; // no storage here: every visit counts as a first one
+    }
+  }
+
+  function ranNow(win, files) {
+    try {
+      win.localStorage.setItem(RAN_KEY, files.join(" "));
+    } catch (e) {
+      /* full or forbidden */
+    }
+  }
+
   /** YYYY-MM-DD of today in `zone`, and of `days` later. */
   function localDates(win, zone, days) {
     var parts = {};
@@ -201,34 +220,30 @@
   /**
    * The widget's first view in one request, started before Brython loads: the link, ten weeks
    * of slots in the visitor's zone, and the server's HTML of the first month (the widget's own
-   * markup), shown at once. The widget's first two GETs are answered from it: it uses a
-   * preloaded response only when its URL is exactly the one it would fetch, so a mismatch
-   * costs a request, never a bug; when the first view fails, those GETs go to the network.
+   * markup), shown at once. Once it is in, `answers` holds the text of the widget's first two
+   * GETs by their URL; the widget reads them at once, without a request, only when a URL is
+   * exactly the one it would fetch, so a mismatch costs a request, never a bug. When the first
+   * view fails, those GETs go to the network.
    */
   function preload(win, target) {
-    if (!target.slug || !win.fetch || !win.Intl || !win.Response) return null;
+    if (!target.slug || !win.fetch || !win.Intl) return null;
     try {
       var zone = win.Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
       var dates = localDates(win, zone, 69);
       var config = target.apiBase + "/links/" + target.slug;
       var query = "?start=" + dates[0] + "&end=" + dates[1] + "&timezone=" + encodeURIComponent(zone);
-      var slots = config + "/slots" + query;
-      var accept = { headers: { Accept: "application/json" } };
-      var view = win.fetch(config + "/first-view" + query, accept).then(function (response) {
+      var answers = {};
+      var view = win.fetch(config + "/first-view" + query, {
+        headers: { Accept: "application/json" },
+      }).then(function (response) {
         return response.ok ? response.json() : Promise.reject(response.status);
+      }).then(function (data) {
+        answers[config] = JSON.stringify(data.link);
+        answers[config + "/slots" + query] = JSON.stringify(data.slots);
+        return data;
       });
       view.catch(function () {});
-      var answer = function (url, part) {
-        return view.then(function (data) {
-          return new win.Response(JSON.stringify(data[part]), {
-            status: 200, headers: { "Content-Type": "application/json" },
-          });
-        }, function () { return win.fetch(url, accept); });
-      };
-      var requests = {};
-      requests[config] = answer(config, "link");
-      requests[slots] = answer(slots, "slots");
-      return { requests: requests, view: view };
+      return { answers: answers, view: view };
     } catch (e) {
       return null;
     }
@@ -318,25 +333,49 @@
     var runtime = null; // one promise per page: Brython + the widget, loaded once
     var mounted = 0; // widgets on this page, for their element ids
 
+    var downloads = null; // the runtime's files, asked for once per page
+
     /**
-     * Brython and the widget, once per page. Both download at once, at the start, and run in
-     * order (async = false). They run once the first view is on screen or once they are in,
-     * whichever comes first: running Brython holds the page for a while, and a first view
-     * that arrives first is painted before, not after it.
+     * The files Brython and the widget need, downloading; null when none are. On a return
+     * visit (this page ran these very files before, so they are in the browser's cache) they
+     * run as soon as they are read, without the detour through a preload; else they are only
+     * downloaded, and `loadRuntime` says when they run.
+     */
+    function download() {
+      if (downloads || !assets || win.__rendezvous_mount__) return downloads;
+      var files = [assets.widget_js];
+      if (!(win.__BRYTHON__ && win.__BRYTHON__.runPythonSource)) files.unshift(assets.brython_js);
+      var again = ranBefore(win, files);
+      downloads = {
+        files: files,
+        running: again,
+        done: Promise.all(files.map(function (src) {
+          return again ? loadScript(doc, src, true) : prefetch(doc, src);
+        })),
+      };
+      return downloads;
+    }
+
+    /**
+     * Brython and the widget, once per page. Both download at once, as early as a widget is
+     * placed (before the first view is even asked for), and run in order (async = false). They
+     * run once the first view is on screen or once they are in, whichever comes first: running
+     * Brython holds the page for a while, and a first view that arrives first is painted
+     * before, not after it.
      */
     function loadRuntime(painted) {
       if (runtime) return runtime;
       runtime = Promise.resolve().then(function () {
         if (!assets) throw new Error("Rendezvous: asset manifest missing");
         if (win.__rendezvous_mount__) return null;
-        var files = [assets.widget_js];
-        if (!(win.__BRYTHON__ && win.__BRYTHON__.runPythonSource)) files.unshift(assets.brython_js);
-        var downloaded = Promise.all(files.map(function (src) { return prefetch(doc, src); }));
-        return Promise.race([painted || downloaded, downloaded]).then(function () {
-          return Promise.all(files.map(function (src) { return loadScript(doc, src, true); }));
+        var files = download();
+        if (files.running) return files.done;
+        return Promise.race([painted || files.done, files.done]).then(function () {
+          return Promise.all(files.files.map(function (src) { return loadScript(doc, src, true); }));
         });
       }).then(function () {
         mark(win, "runtime");
+        if (downloads) ranNow(win, downloads.files);
         if (win.__rendezvous_mount__) return;
         // A bundle built without node carries Python sources: the compile is kept for next time.
         var built = !!win.__BRYTHON__.precompiled.rendezvous_widget;
@@ -427,6 +466,7 @@
       states = states.filter(function (s) { return !s.retired; });
       states.push(state);
 
+      if (evalAllowed()) download(); // before the first view: that one waits for the zone
       var early = preload(win, target);
       state.view = early && early.view;
       if (early) early.view.then(function (data) { state.data = data; }, function () {});
@@ -439,7 +479,7 @@
       var options = {
         id: "rdv" + ++mounted,
         later: (assets && assets.widget_later_js) || null, // the form and other views, when idle
-        preload: early && early.requests,
+        preload: early && early.answers,
         apiBase: target.apiBase,
         slug: target.slug || null,
         manageToken: source.getAttribute("data-manage-token") || target.manageToken || null,
@@ -449,12 +489,14 @@
         emit: function (name, detail) { if (!state.retired) emit(host, name, detail); },
       };
       // The widget starts once its first view is settled, so it takes the painted one over
-      // rather than drawing its own (its first two GETs wait for that answer anyway).
+      // rather than drawing its own (its first two GETs wait for that answer anyway). Brython
+      // runs once that view is on screen (`shown`); when Brython is in first, the widget
+      // starts in the same task as the paint, without waiting for a frame.
       var viewed = early ? early.view.then(function (data) {
         if (!state.started && !state.fallback && !state.retired) paint(container, data, options, state);
-        return drawn(win);
       }, function () {}) : null;
-      state.ready = Promise.all([loadRuntime(viewed), viewed]).then(function () {
+      var shown = viewed && viewed.then(function () { return drawn(win); });
+      state.ready = Promise.all([loadRuntime(shown), viewed]).then(function () {
         if (state.retired) return; // remounted meanwhile: the new widget is the one to start
         state.started = true;
         win.__rendezvous_mount__(container, options);

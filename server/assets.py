@@ -23,7 +23,11 @@ import brotli
 from webassets import Bundle, Environment
 from webassets.filter import Filter
 
-from server.brython_runtime import runtime_without_compiler, without_builtin_docs
+from server.brython_runtime import (
+    modules_as_functions,
+    runtime_without_compiler,
+    without_builtin_docs,
+)
 
 __all__ = ["BUILD", "STATIC", "build_assets", "ensure_built", "load_manifest"]
 
@@ -64,8 +68,9 @@ class BrythonCompile(Filter):
 
     Brython compiling the widget in the visitor's browser was 250–350 ms of a first visit.
     ``widget/compile.js`` runs brython.js in node and hands back each module's JavaScript,
-    which goes into ``__BRYTHON__.precompiled``: Brython's importer runs a precompiled module
-    without looking at its source, so the source is left out of the bundle. Without node the
+    which goes into ``__BRYTHON__.precompiled`` as a function of the module's namespace (see
+    :func:`server.brython_runtime.modules_as_functions`): Brython's importer runs a precompiled
+    module without looking at its source, so the source is left out of the bundle. Without node the
     bundle keeps the sources and the browser compiles them (slower, still correct).
     """
 
@@ -81,12 +86,14 @@ class BrythonCompile(Filter):
             for name in sorted(modules):
                 out.write(f"{PACKAGE_CALL}{json.dumps({name: modules[name]})});\n")
             return
-        entries, code = {}, {}
+        entries, code = {}, []
         for name, (ext, _source, _imports, *package) in sorted(modules.items()):
             entries[name] = [ext, "", compiled[name]["imports"], *package]
-            code[name] = [compiled[name]["js"]] if package else compiled[name]["js"]
+            namespace = compiled[name]["namespace"]
+            function = f"function({namespace}){{\n{compiled[name]['js']}\nreturn {namespace}}}"
+            code.append(f"{json.dumps(name)}: {f'[{function}]' if package else function}")
         out.write(f"{PACKAGE_CALL}{json.dumps(entries)});\n")
-        out.write(f"Object.assign(__BRYTHON__.precompiled, {json.dumps(code)});\n")
+        out.write(f"Object.assign(__BRYTHON__.precompiled, {{\n{','.join(code)}}});\n")
 
 
 class BrythonRuntime(Filter):
@@ -98,7 +105,9 @@ class BrythonRuntime(Filter):
 
     def output(self, _in: Any, out: Any, **kwargs: Any) -> None:
         source = _in.read()
-        out.write(without_builtin_docs(runtime_without_compiler(source)) if _node() else source)
+        if _node():
+            source = modules_as_functions(without_builtin_docs(runtime_without_compiler(source)))
+        out.write(source)
 
 
 def _node() -> str | None:

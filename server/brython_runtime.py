@@ -59,6 +59,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "CHAIN_BEGIN",
+    "modules_as_functions",
     "CHAIN_END",
     "IMPORT_ENTRY_POINT",
     "BrythonLayoutError",
@@ -428,3 +429,26 @@ def without_builtin_docs(source: str) -> str:
     if start < 0 or loop < start or source.count(_DOCS_START) != 1:
         raise BrythonLayoutError("builtins_docstrings.js not found: check the Brython upgrade")
     return source[:start] + "\n;\nvar docs={}\n" + source[loop:]
+
+
+#: how Brython's importer turns a precompiled module's text into code (loaders.js)
+_MODULE_FROM_TEXT = (
+    'mod_js+="return "+prefix+parent_id\nvar $module=new Function(prefix+parent_id,mod_js)(\nmod)'
+)
+_MODULE_FROM_EITHER = (
+    'var $module=typeof mod_js=="function"?mod_js(mod):'
+    'new Function(prefix+parent_id,mod_js+"return "+prefix+parent_id)(\nmod)'
+)
+
+
+def modules_as_functions(source: str) -> str:
+    """The runtime's importer also takes a precompiled module as a JavaScript function of its
+    namespace (what ``server.assets`` ships) rather than as text for ``new Function``: the
+    browser then compiles the widget's modules with its file (off the main thread, and from its
+    code cache on later visits) instead of one by one at import (~20 ms of a first visit).
+
+    :raise BrythonLayoutError: the importer doesn't read as Brython 3.15's.
+    """
+    if source.count(_MODULE_FROM_TEXT) != 1:
+        raise BrythonLayoutError("the importer's new Function(...) not found: check the upgrade")
+    return source.replace(_MODULE_FROM_TEXT, _MODULE_FROM_EITHER)

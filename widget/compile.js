@@ -4,7 +4,7 @@
  * never compiles: that was 250–350 ms of a first visit.
  *
  *   node widget/compile.js < {"brython": "/path/brython.js", "modules": {name: [source, is_package]}}
- *   → {name: {"js": "...", "imports": ["..."]}} on stdout
+ *   → {name: {"js": "...", "imports": ["..."], "namespace": "locals_..."}} on stdout
  *
  * brython.js expects a browser; it only reads a few globals while it starts, given here.
  */
@@ -46,7 +46,11 @@ function main() {
     const filename = "VFS." + name + (isPackage ? "/__init__.py" : ".py");
     B.url2name[filename] = name; // as Brython's importer does: the module's name in its code
     const root = B.py2js({ src: source, filename, imported: true }, name, name, B.builtins_scope);
-    out[name] = { js: root.to_js(), imports: Object.keys(root.imports || {}) };
+    out[name] = {
+      js: root.to_js(),
+      imports: Object.keys(root.imports || {}),
+      namespace: "locals_" + B.scope_name(name), // as the importer names it (loaders.js)
+    };
   }
   process.stdout.write(JSON.stringify(out));
 }

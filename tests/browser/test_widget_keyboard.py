@@ -39,7 +39,8 @@ def test_keyboard_only_booking(page, examples_origin, make_live_link, live_app, 
             break
         page.keyboard.press("ArrowRight")
         day = focused(page)
-    assert DAY_LABEL.match(day["label"]) and "times available" in day["label"]
+    # (other tests of the session may have booked this host's day down to one time)
+    assert DAY_LABEL.match(day["label"]) and "No times" not in day["label"]
     page.keyboard.press("Enter")
 
     first_time = focused(page)

@@ -27,6 +27,7 @@ def test_an_empty_month_offers_the_next_available_day_in_one_click(
     button.click()
     assert scope.locator(".rdv-month").inner_text() == f"{first:%B %Y}"
     assert scope.locator('[aria-selected="true"]').get_attribute("data-date") == first.isoformat()
+    scope.locator(".rdv-slot").first.wait_for()  # that month's times, once they are in
     starts = scope.locator(".rdv-slot").evaluate_all("els => els.map(e => e.dataset.start)")
     assert starts and all(s.startswith(first.isoformat()) for s in starts)
     assert page.js_errors == []

@@ -7,6 +7,8 @@ import ast
 import gzip
 import io
 import json
+import shutil
+import subprocess
 
 import brotli
 import pytest
@@ -21,7 +23,11 @@ from server.assets import (
     ensure_built,
     without_docstrings,
 )
-from server.brython_runtime import BrythonLayoutError, without_builtin_docs
+from server.brython_runtime import (
+    BrythonLayoutError,
+    modules_as_functions,
+    without_builtin_docs,
+)
 
 SOURCE = '''"""A module — with “quotes” and → arrows."""
 
@@ -66,10 +72,30 @@ def test_docstrings_are_dropped_and_every_line_stays_where_it_was():
     assert namespace["only"]() is None
 
 
+#: runs a built bundle in node against a stand-in __BRYTHON__: its VFS entries, and each
+#: precompiled module's code as text (a package's in a list, as Brython's importer takes it)
+_READ_BUNDLE = """
+const B = { precompiled: {}, vfs: {}, loadBrythonPackage(e) { Object.assign(this.vfs, e); } };
+globalThis.__BRYTHON__ = B;
+require(process.argv[1]);
+const text = (f) => (typeof f === "function" ? f.toString() : f);
+const code = {};
+for (const [k, v] of Object.entries(B.precompiled)) {
+  code[k] = Array.isArray(v) ? [text(v[0])] : text(v);
+}
+process.stdout.write(JSON.stringify([B.vfs, code]));
+"""
+
+
 def _bundle(name: str) -> tuple[dict, dict]:
-    lines = (BUILD.parent / ensure_built()[name]).read_text().splitlines()
-    entries = json.loads(lines[0][len(PACKAGE_CALL) : -2])
-    compiled = json.loads(lines[1][len("Object.assign(__BRYTHON__.precompiled, ") : -2])
+    path = BUILD.parent / ensure_built()[name]
+    done = subprocess.run(
+        [shutil.which("node") or "node", "-e", _READ_BUNDLE, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    entries, compiled = json.loads(done.stdout)
     return entries, compiled
 
 
@@ -82,7 +108,9 @@ def test_the_widget_ships_compiled_javascript_and_no_python():
     assert set(entries) | set(later_entries) == set(compiled) | set(later_compiled) == modules
     assert set(entries) == set(compiled) and set(later_entries) == set(later_compiled)
     assert all(entry[1] == "" for entry in [*entries.values(), *later_entries.values()])
-    assert compiled["rendezvous_widget"][0].startswith("var $B = __BRYTHON__")
+    # a function of the module's namespace, compiled with the file (modules_as_functions)
+    assert compiled["rendezvous_widget"][0].startswith("function(locals_rendezvous_widget){")
+    assert "var $B = __BRYTHON__" in compiled["rendezvous_widget"][0]
     assert "def " not in compiled["rendezvous_widget.markup"]
 
 
@@ -101,6 +129,16 @@ def test_the_runtime_has_no_compiler_and_no_help_texts():
     assert "var docs={ArithmeticError:" not in runtime
     assert "var docs={}" in runtime
     assert "for(var key in docs)" in runtime
+
+
+def test_the_runtime_imports_modules_shipped_as_functions():
+    runtime = (BUILD.parent / ensure_built()["brython_js"]).read_text()
+    assert 'typeof mod_js=="function"?mod_js(mod):' in runtime
+
+
+def test_an_importer_laid_out_otherwise_is_refused_rather_than_patched():
+    with pytest.raises(BrythonLayoutError):
+        modules_as_functions("var $module=new Function(mod_js)(mod)")
 
 
 def test_a_runtime_laid_out_otherwise_is_refused_rather_than_shipped():

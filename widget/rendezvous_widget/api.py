@@ -5,11 +5,18 @@ HTTP status (0 when the network is down) and the ``error`` object of the contrac
 """
 
 from browser import window
-from javascript import JSON, NULL
+from javascript import JSON, NULL, UNDEFINED
 
 
 def call(base, method, path, body, done, fail, preload=None):
-    """``preload``: the loader's ``{url: Promise<Response>}`` of GETs it started early."""
+    """``preload``: the loader's ``{url: text}`` of GET answers it already has (the first
+    view's parts); one is used once, at once, with no request and no wait."""
+    url = base + path
+    early = preload[url] if preload is not None and url in preload else None
+    if early is not None and early is not NULL and early is not UNDEFINED:
+        preload[url] = NULL  # once: a retry asks the server again
+        done(JSON.parse(early), early)
+        return
     opts = {"method": method, "headers": {"Accept": "application/json"}}
     if body is not None:
         opts["headers"]["Content-Type"] = "application/json"
@@ -32,13 +39,7 @@ def call(base, method, path, body, done, fail, preload=None):
 
         resp.text().then(text, down)
 
-    url = base + path
-    early = preload[url] if preload is not None and url in preload else None
-    if early is not None and early is not NULL:  # (a JS Promise is falsy in Brython)
-        preload[url] = NULL  # a Response body reads once; a retry fetches again
-    else:
-        early = window.fetch(url, opts)
-    early.then(got, down)
+    window.fetch(url, opts).then(got, down)
 
 
 def get(base, path, done, fail, preload=None):
