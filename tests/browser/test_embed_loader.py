@@ -88,6 +88,22 @@ def test_two_widgets_load_brython_and_the_widget_once(page, examples_origin, mak
     assert roots == [True, True]
 
 
+def test_a_return_visit_runs_the_runtime_without_preloading_it_again(
+    page, examples_origin, make_live_link
+):
+    link = make_live_link()
+    record_ready(page)
+    page.goto(f"{examples_origin}/plain.html?slug={link['slug']}")
+    wait_ready(page)
+    page.reload()
+    wait_ready(page)
+    preloads = page.evaluate("[...document.querySelectorAll('link[rel=preload]')].map(l => l.href)")
+    scripts = page.evaluate("[...document.scripts].map(s => s.src)")
+    assert not [u for u in preloads if re.search(r"/(brython|widget)\.[0-9a-f]+\.js$", u)]
+    assert len([u for u in scripts if re.search(r"/brython\.[0-9a-f]+\.js$", u)]) == 1
+    assert page.locator(".rendezvous-embed .rdv-day.rdv-open").count() > 0
+
+
 def test_rendezvous_mount_is_exposed(page, examples_origin, make_live_link):
     link = make_live_link()
     page.goto(f"{examples_origin}/plain.html?slug={link['slug']}")
