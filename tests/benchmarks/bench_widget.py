@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -120,8 +121,6 @@ def _serve_page(html: str) -> tuple[str, ThreadingHTTPServer]:
 def _warm_up(app_url: str, slug: str) -> None:
     """Every worker answers the first view and the built files once (requests at once, so
     each of the two workers gets some)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     manifest = json.loads((ROOT / "widget" / "static" / "build" / "manifest.json").read_text())
     urls = [f"{app_url}/embed/v1/embed.js"]
     urls += [f"{app_url}/widget/static/{path}" for path in manifest.values()]
