@@ -307,6 +307,17 @@
     });
   }
 
+  /**
+   * How long the runtime, once downloaded, waits for the first view to be on screen: running
+   * Brython holds the page for ~150 ms, so a first view due shortly is painted first (a
+   * visitor sees the month that much sooner, and the widget is ready about as soon).
+   */
+  var PAINT_GRACE_MS = 80;
+
+  function later(win, ms) {
+    return new Promise(function (resolve) { win.setTimeout(resolve, ms); });
+  }
+
   /** After the browser has drawn the frame it is working on (the first view on screen). */
   function drawn(win) {
     return new Promise(function (resolve) {
@@ -343,8 +354,14 @@
      */
     function download() {
       if (downloads || !assets || win.__rendezvous_mount__) return downloads;
-      var files = [assets.widget_js];
-      if (!(win.__BRYTHON__ && win.__BRYTHON__.runPythonSource)) files.unshift(assets.brython_js);
+      var files = [];
+      if (!(win.__BRYTHON__ && win.__BRYTHON__.runPythonSource)) {
+        // the runtime comes in pieces (brython_js, brython_2_js, …): the page paints between
+        for (var n = 1; assets[n === 1 ? "brython_js" : "brython_" + n + "_js"]; n++) {
+          files.push(assets[n === 1 ? "brython_js" : "brython_" + n + "_js"]);
+        }
+      }
+      files.push(assets.widget_js);
       var again = ranBefore(win, files);
       downloads = {
         files: files,
@@ -359,9 +376,9 @@
     /**
      * Brython and the widget, once per page. Both download at once, as early as a widget is
      * placed (before the first view is even asked for), and run in order (async = false). They
-     * run once the first view is on screen or once they are in, whichever comes first: running
-     * Brython holds the page for a while, and a first view that arrives first is painted
-     * before, not after it.
+     * run once the first view is on screen, or `PAINT_GRACE_MS` after they are in if it is
+     * not by then: running Brython holds the page for a while, and a first view that arrives
+     * meanwhile is painted before, not after it.
      */
     function loadRuntime(painted) {
       if (runtime) return runtime;
@@ -370,7 +387,10 @@
         if (win.__rendezvous_mount__) return null;
         var files = download();
         if (files.running) return files.done;
-        return Promise.race([painted || files.done, files.done]).then(function () {
+        var waited = files.done.then(function () {
+          return painted ? later(win, PAINT_GRACE_MS) : null;
+        });
+        return Promise.race([painted || waited, waited]).then(function () {
           return Promise.all(files.files.map(function (src) { return loadScript(doc, src, true); }));
         });
       }).then(function () {

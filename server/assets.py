@@ -1,7 +1,8 @@
 """The widget's static files: built once with webassets into content-hashed, compressed files.
 
 ``rendezvous build-assets`` (run by ``make run`` and ``make test``) writes
-``widget/static/build/``: ``brython.<hash>.js`` (from the installed ``brython`` package),
+``widget/static/build/``: ``brython.<hash>.js`` and ``brython-2.<hash>.js`` (the installed
+``brython`` package's runtime, in two pieces when it is stripped: see :func:`_runtime_pieces`),
 ``widget.<hash>.js`` (the widget's modules compiled to JavaScript, see :class:`BrythonCompile`,
 in Brython's virtual file system), ``widget.<hash>.css``, a ``.gz`` and a ``.br`` (brotli)
 beside each, and ``manifest.json`` naming them. Hashed names never change content, so they are
@@ -26,6 +27,7 @@ from webassets.filter import Filter
 from server.brython_runtime import (
     modules_as_functions,
     runtime_without_compiler,
+    split_runtime,
     without_builtin_docs,
 )
 
@@ -204,12 +206,39 @@ def build_assets() -> dict[str, str]:
         bundle.build(force=True)
         relative = bundle.resolve_output(env)
         output = STATIC / relative
-        raw = output.read_bytes()
-        Path(f"{output}.gz").write_bytes(gzip.compress(raw, 9, mtime=0))
-        Path(f"{output}.br").write_bytes(brotli.compress(raw, quality=11))
+        if name == "brython_js" and _node():
+            manifest.update(_runtime_pieces(output))
+            continue
+        _compress(output)
         manifest[name] = f"build/{output.name}"
     MANIFEST.write_text(json.dumps(manifest, indent=2))
     return manifest
+
+
+#: scripts the stripped runtime ships as (``brython_js``, ``brython_2_js``, …): between them
+#: the page can paint (``server.brython_runtime.split_runtime``)
+RUNTIME_PIECES = 2
+
+
+def _runtime_pieces(output: Path) -> dict[str, str]:
+    """The built runtime cut into pieces named after its hash; the whole file is not kept."""
+    pieces = split_runtime(output.read_text(), RUNTIME_PIECES)
+    output.unlink()
+    names = {}
+    for number, text in enumerate(pieces, start=1):
+        key = "brython_js" if number == 1 else f"brython_{number}_js"
+        name = output.name if number == 1 else output.name.replace(".", f"-{number}.", 1)
+        path = output.with_name(name)
+        path.write_text(text)
+        _compress(path)
+        names[key] = f"build/{path.name}"
+    return names
+
+
+def _compress(output: Path) -> None:
+    raw = output.read_bytes()
+    Path(f"{output}.gz").write_bytes(gzip.compress(raw, 9, mtime=0))
+    Path(f"{output}.br").write_bytes(brotli.compress(raw, quality=11))
 
 
 def load_manifest() -> dict[str, str] | None:

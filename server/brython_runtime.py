@@ -60,6 +60,7 @@ from dataclasses import dataclass
 __all__ = [
     "CHAIN_BEGIN",
     "modules_as_functions",
+    "split_runtime",
     "CHAIN_END",
     "IMPORT_ENTRY_POINT",
     "BrythonLayoutError",
@@ -452,3 +453,31 @@ def modules_as_functions(source: str) -> str:
     if source.count(_MODULE_FROM_TEXT) != 1:
         raise BrythonLayoutError("the importer's new Function(...) not found: check the upgrade")
     return source.replace(_MODULE_FROM_TEXT, _MODULE_FROM_EITHER)
+
+
+def split_runtime(source: str, pieces: int) -> list[str]:
+    """The runtime as ``pieces`` scripts of about the same size, cut between Brython's files.
+
+    Run in order they do what the one script does (classic scripts share the page's global
+    scope, and every file after the first is its own ``(function($B){...})(__BRYTHON__)``).
+    The browser runs each in a task of its own, so what waits for the page, such as painting
+    the widget's first view, can happen between them rather than after ~150 ms of Brython.
+
+    :raise BrythonLayoutError: a piece would not be whole JavaScript statements.
+    """
+    files = source.split(SEPARATOR)
+    total, target, cuts, size = len(source), len(source) / pieces, [], 0
+    for index, text in enumerate(files[:-1]):
+        size += len(text) + len(SEPARATOR)
+        if size >= target * (len(cuts) + 1) and len(cuts) < pieces - 1:
+            cuts.append(index + 1)
+    if len(cuts) != pieces - 1 or total == 0:
+        raise BrythonLayoutError(f"brython.js has too few files to cut in {pieces}")
+    out = []
+    for start, end in zip([0, *cuts], [*cuts, len(files)], strict=True):
+        piece = SEPARATOR.join(files[start:end])
+        if start:
+            _check_wrapped(files[start], f"file {start} of the runtime")
+        _scan(piece, f"piece {len(out) + 1} of the runtime")
+        out.append(piece + ("\n" if not piece.endswith("\n") else ""))
+    return out

@@ -8,7 +8,7 @@ then in Chromium measures, for 7 runs each, from the page's start (navigation st
 - ``widget_ready_warm``: a return visit after 3 s in the same context (HTTP cache warm);
 - the breakdown of a cold load, from the same origin: ``widget_cold_loader`` (embed.js
   received), ``widget_cold_first_view`` (the server's first view received),
-  ``widget_cold_downloaded`` (brython.js received), and the loader's User Timing marks
+  ``widget_cold_downloaded`` (the runtime's last piece received), and the loader's User Timing marks
   ``widget_cold_runtime`` (Brython and the widget's files have run) and
   ``widget_cold_imported`` (the widget's modules imported);
 - ``widget_bytes_br``: bytes over the wire from the app's origin on a cold load until ready, as
@@ -75,7 +75,9 @@ MEASURE = """
     .find(e => e.name.includes(part)) || {}).responseEnd;
   return {visible: window.__visible, ready: window.__ready,
           loader: got('/embed/v1/embed.js'), first_view: got('/first-view?'),
-          downloaded: got('/brython.'), runtime: mark('runtime'), imported: mark('imported')};
+          downloaded: Math.max(...performance.getEntriesByType('resource')
+            .filter(e => e.name.includes('/brython')).map(e => e.responseEnd)),
+          runtime: mark('runtime'), imported: mark('imported')};
 }
 """
 #: what came from the app's origin until ready: [url, bytes, header bytes]

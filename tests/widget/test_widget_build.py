@@ -17,6 +17,7 @@ from server.assets import (
     BUILD,
     LATER,
     PACKAGE_CALL,
+    RUNTIME_PIECES,
     WIDGET_PACKAGE,
     BrythonCompile,
     BrythonRuntime,
@@ -24,8 +25,10 @@ from server.assets import (
     without_docstrings,
 )
 from server.brython_runtime import (
+    SEPARATOR,
     BrythonLayoutError,
     modules_as_functions,
+    split_runtime,
     without_builtin_docs,
 )
 
@@ -121,9 +124,15 @@ def test_the_form_and_the_other_views_come_in_the_second_file():
     assert "rendezvous_widget.calendar" in entries and "rendezvous_widget.form" not in entries
 
 
-def test_the_runtime_has_no_compiler_and_no_help_texts():
+def _runtime() -> str:
+    """The built runtime's pieces (brython_js, brython_2_js, …), joined in their order."""
     manifest = ensure_built()
-    runtime = (BUILD.parent / manifest["brython_js"]).read_text()
+    names = ["brython_js", *(f"brython_{n}_js" for n in range(2, RUNTIME_PIECES + 1))]
+    return "".join((BUILD.parent / manifest[name]).read_text() for name in names)
+
+
+def test_the_runtime_has_no_compiler_and_no_help_texts():
+    runtime = _runtime()
     assert "$B.compiler_stripped" in runtime
     assert "// >>> brython compiler chain" not in runtime
     assert "var docs={ArithmeticError:" not in runtime
@@ -132,7 +141,7 @@ def test_the_runtime_has_no_compiler_and_no_help_texts():
 
 
 def test_the_runtime_imports_modules_shipped_as_functions():
-    runtime = (BUILD.parent / ensure_built()["brython_js"]).read_text()
+    runtime = _runtime()
     assert 'typeof mod_js=="function"?mod_js(mod):' in runtime
 
 
@@ -146,7 +155,31 @@ def test_a_runtime_laid_out_otherwise_is_refused_rather_than_shipped():
         without_builtin_docs("(function($B){})(__BRYTHON__)\n;\nvar documents={}")
 
 
-@pytest.mark.parametrize("name", ["brython_js", "widget_js", "widget_later_js", "widget_css"])
+def test_the_runtime_ships_in_pieces_of_about_the_same_size():
+    manifest = ensure_built()
+    names = ["brython_js", *(f"brython_{n}_js" for n in range(2, RUNTIME_PIECES + 1))]
+    sizes = [(BUILD.parent / manifest[name]).stat().st_size for name in names]
+    assert len(sizes) == RUNTIME_PIECES > 1
+    assert max(sizes) < 1.5 * min(sizes)
+
+
+def test_cut_pieces_of_the_runtime_are_its_files_in_order():
+    files = ["var __BRYTHON__={}"] + [f"(function($B){{$B.f{n}=1}})(__BRYTHON__)" for n in range(5)]
+    source = SEPARATOR.join(files)
+    pieces = split_runtime(source, 2)
+    assert len(pieces) == 2
+    assert SEPARATOR.join(p.rstrip("\n") for p in pieces) == source
+
+
+def test_a_runtime_cut_inside_a_file_is_refused():
+    files = ["var __BRYTHON__={}", "(function($B){$B.x=1", "})(__BRYTHON__)"]
+    with pytest.raises(BrythonLayoutError):
+        split_runtime(SEPARATOR.join(files), 2)
+
+
+@pytest.mark.parametrize(
+    "name", ["brython_js", "brython_2_js", "widget_js", "widget_later_js", "widget_css"]
+)
 def test_every_built_file_has_brotli_and_gzip_twins_of_the_same_bytes(name):
     path = BUILD.parent / ensure_built()[name]
     raw = path.read_bytes()
