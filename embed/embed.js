@@ -519,6 +519,7 @@
       state.ready = Promise.all([loadRuntime(shown), viewed]).then(function () {
         if (state.retired) return; // remounted meanwhile: the new widget is the one to start
         state.started = true;
+        mark(win, "mount");
         win.__rendezvous_mount__(container, options);
       }).catch(function (error) {
         if (win.console) win.console.error(error);

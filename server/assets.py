@@ -25,6 +25,7 @@ from webassets import Bundle, Environment
 from webassets.filter import Filter
 
 from server.brython_runtime import (
+    lazy_html_tags,
     modules_as_functions,
     runtime_without_compiler,
     split_runtime,
@@ -100,15 +101,16 @@ class BrythonCompile(Filter):
 
 class BrythonRuntime(Filter):
     """brython.js without its compiler (a third of its weight) and the builtins' help texts
-    when the widget is precompiled: nothing compiles in the page any more
-    (:mod:`server.brython_runtime`)."""
+    when the widget is precompiled: nothing compiles in the page any more; and with
+    browser.html's tag classes made on first use (:mod:`server.brython_runtime`)."""
 
     name = "brython_runtime"
 
     def output(self, _in: Any, out: Any, **kwargs: Any) -> None:
         source = _in.read()
         if _node():
-            source = modules_as_functions(without_builtin_docs(runtime_without_compiler(source)))
+            source = runtime_without_compiler(source)
+            source = lazy_html_tags(modules_as_functions(without_builtin_docs(source)))
         out.write(source)
 
 

@@ -10,7 +10,9 @@ then in Chromium measures, for 7 runs each, from the page's start (navigation st
   received), ``widget_cold_first_view`` (the server's first view received),
   ``widget_cold_downloaded`` (the runtime's last piece received), and the loader's User Timing marks
   ``widget_cold_runtime`` (Brython and the widget's files have run) and
-  ``widget_cold_imported`` (the widget's modules imported);
+  ``widget_cold_imported`` (the widget's modules imported), ``widget_cold_mount`` (the widget
+  starts, with the first view in);
+- the same breakdown of the warm load: ``widget_warm_loader``, ``widget_warm_first_view``, ...;
 - ``widget_bytes_br``: bytes over the wire from the app's origin on a cold load until ready, as
   Chromium asks (brotli); ``widget_bytes_gzip``: the same files asked with only gzip accepted;
   ``widget_bytes_br_idle``: all the app's bytes once the page is idle, the widget's second
@@ -21,6 +23,10 @@ the first view and the files (a worker's first first view costs ~200 ms of impor
 data, once per process). Each run waits half a second in its new context before it navigates:
 Chromium starting a renderer process is not the page's load, and on two cores it would slow
 the server's answers to that load.
+
+The floor, measured in the same run: ``floor_ready_cold`` and ``floor_ready_warm``, a page of
+plain JavaScript that asks the same two endpoints and draws the same month in a shadow root
+with the widget's CSS (no Brython), from page start until that month is drawn.
 
 Prints one JSON line per figure. Goals (issue 13): visible ≤ 250 ms and ready ≤ 400 ms cold,
 ready ≤ 120 ms warm, ≤ 280 KB gzip and ≤ 230 KB brotli.
@@ -68,6 +74,42 @@ document.addEventListener('rendezvous:ready', () => {
 })();</script>
 <script src="{app}/embed/v1/embed.js" async></script></body></html>"""
 
+#: the floor (issue 13): plain JavaScript that asks the same two endpoints and draws the same
+#: month in a shadow root with the widget's CSS, then says ready; no Brython
+FLOOR = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>floor</title></head>
+<body><div id="floor"></div>
+<script>window.__ready = null; window.__visible = null;
+(function () {
+  const api = '{app}/api/v1/public/links/{slug}';
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const today = new Date(), iso = (d) => d.toISOString().slice(0, 10);
+  const end = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(),
+                                today.getUTCDate() + 69));
+  const query = '?start=' + iso(today) + '&end=' + iso(end) + '&timezone=' +
+                encodeURIComponent(zone);
+  const root = document.getElementById('floor').attachShadow({mode: 'open'});
+  root.innerHTML = '<link rel="stylesheet" href="{app}/widget/static/{css}">' +
+                   '<div class="rdv"></div>';
+  const json = (url) => fetch(url, {headers: {Accept: 'application/json'}}).then(r => r.json());
+  Promise.all([json(api), json(api + '/slots' + query)]).then(([link, slots]) => {
+    const open = new Set(slots.slots.map(s => s.slice(0, 10)));
+    const y = today.getUTCFullYear(), m = today.getUTCMonth();
+    const first = new Date(Date.UTC(y, m, 1)).getUTCDay();
+    const days = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+    let cells = '';
+    for (let i = 0; i < first; i++) cells += '<td></td>';
+    for (let d = 1; d <= days; d++) {
+      const date = iso(new Date(Date.UTC(y, m, d)));
+      if ((first + d - 1) % 7 === 0) cells += '</tr><tr>';
+      cells += '<td data-date="' + date + '" class="rdv-day' + (open.has(date) ? ' rdv-open' : '') +
+               '"><button type="button">' + d + '</button></td>';
+    }
+    root.querySelector('.rdv').innerHTML = '<header class="rdv-head"><h2>' + link.title +
+      '</h2></header><table class="rdv-grid"><tr>' + cells + '</tr></table>';
+    requestAnimationFrame(() => { window.__ready = performance.now(); });
+  });
+})();</script></body></html>"""
+
 MEASURE = """
 () => {
   const mark = (name) => (performance.getEntriesByName('rendezvous:' + name)[0] || {}).startTime;
@@ -77,7 +119,7 @@ MEASURE = """
           loader: got('/embed/v1/embed.js'), first_view: got('/first-view?'),
           downloaded: Math.max(...performance.getEntriesByType('resource')
             .filter(e => e.name.includes('/brython')).map(e => e.responseEnd)),
-          runtime: mark('runtime'), imported: mark('imported')};
+          runtime: mark('runtime'), imported: mark('imported'), mount: mark('mount')};
 }
 """
 #: what came from the app's origin until ready: [url, bytes, header bytes]
@@ -186,6 +228,9 @@ def main() -> None:
             _warm_up(app_url, seeded.slug)
             html = PAGE.replace("{app}", app_url).replace("{slug}", seeded.slug)
             page_url, page_server = _serve_page(html)
+            manifest = json.loads((ROOT / "widget/static/build/manifest.json").read_text())
+            floor = FLOOR.replace("{app}", app_url).replace("{slug}", seeded.slug)
+            floor_url, floor_server = _serve_page(floor.replace("{css}", manifest["widget_css"]))
             figures: dict[str, list[float]] = {}
 
             def keep(name: str, value: float) -> None:
@@ -214,10 +259,29 @@ def main() -> None:
                     page.wait_for_timeout(3000)  # a return visit, a while after the first
                     page.reload()
                     _wait_ready(page)
-                    keep("widget_ready_warm", page.evaluate(MEASURE)["ready"])
+                    warm = page.evaluate(MEASURE)
+                    keep("widget_ready_warm", warm["ready"])
+                    keep("widget_warm_widget_start", warm.pop("ready") - warm["mount"])
+                    keep("widget_warm_mount_wait", warm["mount"] - warm["imported"])
+                    for name, value in warm.items():
+                        if value is not None and name != "visible":
+                            keep(f"widget_warm_{name}", value)
+                    context.close()
+                for _ in range(RUNS):  # the floor, cold then warm, as above
+                    context = browser.new_context()
+                    page = context.new_page()
+                    page.wait_for_timeout(SETTLE_MS)
+                    page.goto(floor_url)
+                    _wait_ready(page)
+                    keep("floor_ready_cold", page.evaluate("window.__ready"))
+                    page.wait_for_timeout(3000)
+                    page.reload()
+                    _wait_ready(page)
+                    keep("floor_ready_warm", page.evaluate("window.__ready"))
                     context.close()
                 browser.close()
             page_server.shutdown()
+            floor_server.shutdown()
     units = {"widget_bytes_br": "KB", "widget_bytes_gzip": "KB", "widget_bytes_br_idle": "KB"}
     for name, values in figures.items():
         _line(name, values, units.get(name, "ms"))

@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 
 from server.brython_runtime import IMPORT_ENTRY_POINT
-from tests.widget.test_brython_runtime import PACKAGE, widget_bundle, work  # noqa: F401, F811
+from tests.widget.test_brython_runtime import (  # noqa: F401, F811
+    PACKAGE,
+    TAGS,
+    TAGS_REPORT,
+    _package,
+    lazy,
+    widget_bundle,
+    work,
+)
 
 
 @pytest.fixture
@@ -73,3 +81,30 @@ def test_the_widget_mounts_and_reports_a_missing_link_on_the_stripped_runtime(wi
     )
     widget_page.wait_for_selector("#widget .rdv-error[role=alert]")
     assert widget_page.errors == []
+
+
+@pytest.mark.browser
+def test_html_tag_classes_made_on_first_use_are_real_elements_in_chromium(lazy, browser):  # noqa: F811
+    vfs, precompiled = _package(lazy, TAGS, sources=False)
+    page = browser.new_page()
+    page.route(
+        "http://tags.test/**",
+        lambda route: (
+            route.fulfill(
+                content_type="text/html", body="<!doctype html><script src='/rt.js'></script>"
+            )
+            if route.request.url.endswith("/")
+            else route.fulfill(content_type="text/javascript", body=lazy["lazy"].read_text())
+        ),
+    )
+    page.goto("http://tags.test/")
+    page.evaluate(
+        f"""() => {{ __BRYTHON__.loadBrythonPackage({json.dumps(vfs)});
+          Object.assign(__BRYTHON__.precompiled, {json.dumps(precompiled)});
+          {IMPORT_ENTRY_POINT.format(name='"tags"')}; }}"""
+    )
+    report = page.evaluate(TAGS_REPORT)
+    page.close()
+    assert report["div"] == ["DIV", "hi", True]
+    assert report["same_class"] is True
+    assert report["used"] == ["DIV", "SPAN"]

@@ -21,6 +21,7 @@ from server.brython_runtime import (
     CHAIN_END,
     IMPORT_ENTRY_POINT,
     BrythonLayoutError,
+    lazy_html_tags,
     runtime_without_compiler,
 )
 
@@ -331,6 +332,81 @@ def test_the_stripped_runtime_is_much_smaller(work):
     )
     assert sizes["full"][0] - sizes["stripped"][0] > 600_000, sizes
     assert sizes["full"][1] - sizes["stripped"][1] > 75_000, sizes
+
+
+TAGS = {
+    "tags": (
+        '''"""browser.html on a runtime whose tag classes are made on first use."""
+
+from browser import html, window
+from browser.html import SPAN
+
+div = html.DIV("hi", Class="box")
+again = html.DIV("there")
+try:
+    html.NOT_A_TAG
+except AttributeError as error:
+    missing = str(error)
+spare = getattr(html, "BLINK", None)
+
+
+def report():
+    return {
+        "div": [type(div).__name__, div.innerHTML, isinstance(div, html.DIV)],
+        "same_class": type(again) is html.DIV,
+        "span": SPAN.__name__,
+        "missing": missing,
+        "spare": spare is None,
+        "used": sorted(html.tags.keys()),
+    }
+
+
+window.tags_report = report
+''',
+        False,
+    )
+}
+
+
+@pytest.fixture(scope="module")
+def lazy(work: dict[str, Path]) -> dict[str, Path]:
+    path = work["stripped"].with_name("lazy.js")
+    path.write_text(lazy_html_tags(work["stripped"].read_text()))
+    return {**work, "lazy": path}
+
+
+TAGS_REPORT = "JSON.parse(JSON.stringify(tags_report()))"
+
+
+def test_html_tag_classes_made_on_first_use_work_as_the_eager_ones(lazy):
+    package = _package(lazy, TAGS, sources=False)
+    run = _import(lazy, "lazy", package, "tags", TAGS_REPORT)
+    assert run["error"] is None, run["error"]
+    report = run["check"]
+    assert report["span"] == "SPAN"
+    assert report["div"][1] == "hi"
+    assert report["missing"] == "module 'browser.html' has no attribute 'NOT_A_TAG'"
+    assert report["spare"] is True
+    assert report["used"] == ["DIV", "SPAN"]
+    eager = _import(lazy, "stripped", package, "tags", TAGS_REPORT)["check"]
+    assert len(eager.pop("used")) > 100  # the eager runtime made every tag at start
+    assert eager == {name: value for name, value in report.items() if name != "used"}
+
+
+def test_the_lazy_runtime_makes_no_tag_class_at_start(lazy):
+    package = _package(lazy, TAGS, sources=False)
+    count = (
+        "Object.values(__BRYTHON__.created_types)"
+        ".filter((cls) => cls.tp_bases[0] === __BRYTHON__.DOMNode).length"
+    )
+    assert _import(lazy, "stripped", package, "tags", count)["check"] > 100
+    assert _import(lazy, "lazy", package, "tags", count)["check"] == 2  # DIV and SPAN
+
+
+def test_lazy_tags_refuse_an_unexpected_layout():
+    source = runtime_without_compiler(_brython_js().read_text())
+    with pytest.raises(BrythonLayoutError):
+        lazy_html_tags(source.replace("for(var tagName of tags){", "for(let tagName of tags){"))
 
 
 def _moved_helper(source: str) -> str:
