@@ -34,7 +34,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         count = app.config["RENDEZVOUS_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count)  # type: ignore[method-assign]
 
-    guards.init_app(app)  # first: the id converter is read as each rule is added
+    from server import operations
+
+    operations.init_app(app)  # first: a request's time and id cover every other hook
+    guards.init_app(app)  # the id converter is read as each rule is added
     db.init_app(app)
     api.init_app(app)
     from server.pages.blueprint import bp as pages_bp

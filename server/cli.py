@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -152,7 +153,17 @@ def _write_sample_host_page(base: str, slug: str) -> str:
 @click.option("--bind", default="127.0.0.1:5000", show_default=True)
 @click.option("--workers", default=2, show_default=True)
 def serve(bind: str, workers: int) -> None:
-    """Serve with gunicorn (``server:create_app()``)."""
+    """Serve with gunicorn (``server:create_app()``).
+
+    Each request is logged as one JSON line on stderr by the app (server.operations), so
+    gunicorn keeps no access log of its own. The workers' metrics are summed through a folder
+    of the instance, emptied at each start (prometheus_client's multiprocess mode).
+    """
+    app = _create_app()  # a bad setting stops here, with its message, before any worker
+    metrics = os.path.join(app.instance_path, "metrics")
+    shutil.rmtree(metrics, ignore_errors=True)
+    os.makedirs(metrics, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     os.execv(
         gunicorn,
@@ -162,8 +173,8 @@ def serve(bind: str, workers: int) -> None:
             bind,
             "--workers",
             str(workers),
-            "--access-logfile",
-            "-",
+            "--config",
+            "python:server.operations.gunicorn_conf",
             "server:create_app()",
         ],
     )

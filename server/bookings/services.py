@@ -35,6 +35,7 @@ from server.contacts.services import upsert_contact
 from server.db import write_transaction
 from server.errors import ApiError, Conflict, NotFound, ValidationFailed
 from server.links.models import BookingLink
+from server.operations.metrics import count_booking
 from server.tokens import new_token, token_hash
 
 __all__ = [
@@ -208,6 +209,7 @@ def book(
             queue_calendar_write(session, booking, "put", now)  # C4: into the host's calendar
     except IntegrityError as exc:  # the database's overlap guard caught what slipped through
         raise SlotUnavailable() from exc
+    count_booking("created")
     return booking, token
 
 
@@ -302,6 +304,7 @@ def cancel(
         session.flush()
         notices.cancelled(session, booking, now=now, change=change)
         queue_calendar_write(session, booking, "delete", now)
+    count_booking("cancelled")
     return booking
 
 
@@ -379,6 +382,7 @@ def reschedule(
             queue_calendar_write(session, booking, "put", now)  # moved, never a second copy
     except IntegrityError as exc:
         raise SlotUnavailable() from exc
+    count_booking("rescheduled")
     return booking
 
 
