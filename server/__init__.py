@@ -22,7 +22,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     instance_path = (test_config or {}).get("RENDEZVOUS_INSTANCE_PATH") or os.environ.get(
         "RENDEZVOUS_INSTANCE_PATH"
     )
-    app = Flask(__name__, instance_path=instance_path or None)
+    # ./instance of the working directory by default (SPEC §12), never beside the installed
+    # package (Flask's default: a pip-installed app would keep its database in the venv)
+    app = Flask(__name__, instance_path=os.path.abspath(instance_path or "instance"))
     app.config.update(load_settings(app.instance_path, test_config))
     app.config["SECRET_KEY"] = app.config["RENDEZVOUS_SECRET_KEY"]
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
 from server import create_app
 from server.accounts.services import user_by_email
@@ -39,9 +39,45 @@ def _create_app() -> Flask:
         raise _BadSetting(str(exc)) from exc
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
-def main() -> None:
-    """Rendezvous: meeting links, booking widget, no double booking."""
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("rendezvous")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    _version(), "--version", prog_name="rendezvous", message="%(prog)s %(version)s"
+)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Rendezvous: meeting links, booking widget, no double booking.
+
+    Settings come from the environment (RENDEZVOUS_*); the instance folder (database,
+    secret key, built files, mail) is RENDEZVOUS_INSTANCE_PATH, by default ./instance.
+    """
+    if ctx.invoked_subcommand in ("serve", "worker"):
+        _require_shared_secret()  # before the app exists: it would make a key of its own
+    if ctx.obj is None:  # (Flask's test runner brings its own app)
+        ctx.obj = ScriptInfo(create_app=_create_app, set_debug_flag=False)
+
+
+def _require_shared_secret() -> None:
+    """Several servers on one PostgreSQL must sign sessions with one key: a key generated
+    into each machine's instance folder would log visitors out between machines (SPEC §12).
+
+    :raise _BadSetting: PostgreSQL without RENDEZVOUS_SECRET_KEY (exit status 2).
+    """
+    url = os.environ.get("RENDEZVOUS_DATABASE_URL", "")
+    if url.startswith("postgresql") and not os.environ.get("RENDEZVOUS_SECRET_KEY"):
+        raise _BadSetting(
+            "RENDEZVOUS_SECRET_KEY: required with PostgreSQL; give every server and worker "
+            "the same key (and RENDEZVOUS_ENCRYPTION_KEYS), for example from "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
 
 
 @main.command("init-db")
@@ -74,7 +110,15 @@ def rotate_keys_command() -> None:
 
 @main.command("create-user")
 @click.option("--email", required=True)
-@click.option("--password", required=True)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="RENDEZVOUS_USER_PASSWORD",
+    help="Asked for when not given (or RENDEZVOUS_USER_PASSWORD): a password in the command "
+    "line is seen by every user of the machine.",
+)
 @click.option("--name", required=True)
 @click.option("--timezone", "timezone_name", default="UTC", show_default=True)
 @with_appcontext

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from server.clock import utcnow
+from server.config import _instance_secret
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -69,6 +70,9 @@ def server_env(
     env["RENDEZVOUS_NOW"] = utcnow().isoformat()  # the process starts where the test's clock is
     if db_url is not None:
         env["RENDEZVOUS_DATABASE_URL"] = db_url
+        if db_url.startswith("postgresql"):  # a deployment gives it to every server (SPEC §12):
+            # here, the instance's own, so a test's in-process app and its servers agree
+            env["RENDEZVOUS_SECRET_KEY"] = _instance_secret(instance_path)
     return env
 
 
