@@ -208,11 +208,13 @@ def serve(bind: str, workers: int) -> None:
     shutil.rmtree(metrics, ignore_errors=True)
     os.makedirs(metrics, exist_ok=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics
-    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    # gunicorn of this interpreter, wherever its scripts were installed (a venv, --user, …)
     os.execv(
-        gunicorn,
+        sys.executable,
         [
-            gunicorn,
+            sys.executable,
+            "-m",
+            "gunicorn",
             "--bind",
             bind,
             "--workers",

@@ -201,6 +201,8 @@ def _html_error(status: int, message: str) -> Response:
 
 def handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
+    if status == 304:  # the client's copy is current (flask-smorest's ETags): no body
+        return _not_modified()
     if _wants_html():
         return _html_error(status, error.description or error.name)
     data = getattr(error, "data", None) or {}
@@ -220,6 +222,15 @@ def handle_http_exception(error: HTTPException) -> Response:
         response.headers["Retry-After"] = str(retry_after_seconds(error))
     if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _not_modified() -> Response:
+    """304 with the ETag the client sent (it matched), as RFC 9110 wants it repeated."""
+    response = Response(status=304)
+    tags = request.if_none_match.as_set()
+    if len(tags) == 1:
+        response.set_etag(next(iter(tags)))
     return response
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 
@@ -45,7 +45,7 @@ def create_token(data: dict[str, Any]) -> ResponseReturnValue:
     if user is None:
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
     token, row = issue_api_token(session, user, data["name"])
-    return {
+    body = {
         "token": token,
         "user_id": user.id,
         "id": row.id,
@@ -53,6 +53,7 @@ def create_token(data: dict[str, Any]) -> ResponseReturnValue:
         "created_at": row.created_at,
         "expires_at": row.expires_at,
     }
+    return body, 201, {"Location": url_for("accounts.token_revoke", token_id=row.id)}
 
 
 @blp.route("/auth/tokens", endpoint="token_list", methods=["GET"])
@@ -78,6 +79,7 @@ def revoke_token(token_id: int) -> None:
 
 @blp.route("/account", endpoint="account", methods=["GET"])
 @blp.doc(security=[{"bearer": []}])
+@blp.etag
 @blp.response(200, AccountViewSchema)
 @require_host
 def account() -> dict[str, Any]:

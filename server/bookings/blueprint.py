@@ -29,6 +29,7 @@ def list_bookings(query: dict[str, Any]) -> list[Booking]:
 
 @blp.route("/<int:booking_id>", endpoint="get", methods=["GET"])
 @blp.doc(security=SECURITY)
+@blp.etag
 @blp.response(200, HostBookingSchema)
 @require_host
 def get_booking(booking_id: int) -> Booking:

@@ -71,6 +71,7 @@ def list_contacts() -> list[Contact]:
 
 @blp.route("/<int:contact_id>", endpoint="get", methods=["GET"])
 @blp.doc(security=SECURITY)
+@blp.etag
 @blp.response(200, ContactRecordSchema)
 @require_host
 def get_contact(contact_id: int) -> ContactRecord:

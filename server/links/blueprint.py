@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -47,11 +48,13 @@ def create(data: dict[str, Any]) -> ResponseReturnValue:
 
     :raise 422: invalid fields, a taken slug, hosts from another account.
     """
-    return link_view(create_link(get_session(), current_user(), data))
+    view = link_view(create_link(get_session(), current_user(), data))
+    return view, 201, {"Location": url_for("links.get", link_id=view["id"])}
 
 
 @blp.route("/<int:link_id>", endpoint="get", methods=["GET"])
 @blp.doc(security=SECURITY)
+@blp.etag
 @blp.response(200, LinkViewSchema)
 @require_host
 def get(link_id: int) -> dict[str, Any]:

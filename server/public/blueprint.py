@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from flask import Response, current_app, g
+from flask import Response, current_app, g, url_for
+from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 
 from server.bookings import notices
@@ -72,6 +73,7 @@ def _link(slug: str) -> BookingLink:
 
 
 @blp.route("/links/<slug:slug>", endpoint="link", methods=["GET"])
+@blp.etag
 @blp.response(200, PublicLinkSchema)
 def link_config(slug: str) -> BookingLink:
     """The link as the widget shows it.
@@ -165,7 +167,7 @@ def _visitor_booking(booking: Booking, token: str) -> VisitorBooking:
     description="slot_unavailable: the time was just taken; calendar_disconnected: a host's "
     "calendar can't be read (the link is in request mode, C6)",
 )
-def create_booking(data: dict[str, Any], slug: str) -> VisitorBooking:
+def create_booking(data: dict[str, Any], slug: str) -> ResponseReturnValue:
     """Book a time. The server checks the slot again as it commits (B3).
 
     :raise 404: no link has this slug.
@@ -189,7 +191,8 @@ def create_booking(data: dict[str, Any], slug: str) -> VisitorBooking:
             utm=data["utm"],
         ),
     )
-    return _visitor_booking(booking, token)
+    location = url_for("public.booking", token=token)
+    return _visitor_booking(booking, token), 201, {"Location": location}
 
 
 @blp.route("/links/<slug:slug>/requests", endpoint="request", methods=["POST"])
@@ -246,6 +249,7 @@ def booking_calendar_file(token: str) -> Response:
 
 
 @blp.route("/bookings/<token>", endpoint="booking", methods=["GET"])
+@blp.etag
 @blp.response(200, ManagedBookingSchema)
 def managed_booking(token: str) -> VisitorBooking:
     """The booking behind a manage link.
