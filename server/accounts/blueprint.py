@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 
 from server.accounts import services as accounts
 from server.accounts.auth import Unauthorized, current_user, require_host
-from server.accounts.models import ApiToken
 from server.accounts.schemas import (
     AccountUpdateSchema,
     AccountViewSchema,
@@ -21,6 +20,7 @@ from server.accounts.schemas import (
 from server.accounts.services import authenticate, issue_api_token
 from server.db import get_session
 from server.limiter import limiter, login_account_limit
+from server.pagination import Page, PageQuerySchema, page_of
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Tokens and account")
 
@@ -58,11 +58,13 @@ def create_token(data: dict[str, Any]) -> ResponseReturnValue:
 
 @blp.route("/auth/tokens", endpoint="token_list", methods=["GET"])
 @blp.doc(security=[{"bearer": []}])
-@blp.response(200, TokenInfoSchema(many=True))
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, page_of(TokenInfoSchema))
 @require_host
-def list_tokens() -> list[ApiToken]:
-    """The signed-in user's tokens, newest first (their secrets are never shown again)."""
-    return accounts.user_tokens(get_session(), current_user())
+def list_tokens(query: dict[str, Any]) -> Page:
+    """The signed-in user's tokens, newest first, a page at a time (their secrets are never
+    shown again)."""
+    return accounts.tokens_page(get_session(), current_user(), **query)
 
 
 @blp.route("/auth/tokens/<int:token_id>", endpoint="token_revoke", methods=["DELETE"])

@@ -17,6 +17,7 @@ from server.accounts.models import Account, ApiToken, User
 from server.clock import utcnow
 from server.db import transaction
 from server.errors import Forbidden, NotFound, ValidationFailed
+from server.pagination import Page, paginate
 from server.slugs import first_free, slugify
 from server.tokens import new_token, token_hash
 
@@ -32,6 +33,7 @@ __all__ = [
     "update_account",
     "user_by_email",
     "user_for_token",
+    "tokens_page",
     "user_tokens",
 ]
 
@@ -186,6 +188,14 @@ def user_tokens(session: Session, user: User) -> list[ApiToken]:
         session.scalars(
             select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
         )
+    )
+
+
+def tokens_page(session: Session, user: User, *, limit: int, cursor: str | None = None) -> Page:
+    """The host API's list of the user's tokens, newest first, a page at a time."""
+    statement = select(ApiToken).where(ApiToken.user_id == user.id)
+    return paginate(
+        session, statement, order=[ApiToken.id], limit=limit, cursor=cursor, descending=True
     )
 
 

@@ -12,6 +12,7 @@ from server.bookings.models import Booking
 from server.bookings.schemas import BookingListQuerySchema, HostBookingSchema, HostCancelSchema
 from server.bookings.services import cancel, host_bookings
 from server.db import get_session
+from server.pagination import Page, page_of
 
 blp = Blueprint("bookings", __name__, url_prefix="/api/v1/bookings", description="Bookings")
 SECURITY = [{"bearer": []}]
@@ -20,10 +21,11 @@ SECURITY = [{"bearer": []}]
 @blp.route("", endpoint="list", methods=["GET"])
 @blp.doc(security=SECURITY)
 @blp.arguments(BookingListQuerySchema, location="query")
-@blp.response(200, HostBookingSchema(many=True))
+@blp.response(200, page_of(HostBookingSchema))
 @require_host
-def list_bookings(query: dict[str, Any]) -> list[Booking]:
-    """The account's bookings by start time, filtered by time span, status and link."""
+def list_bookings(query: dict[str, Any]) -> Page:
+    """The account's bookings by start time, filtered by time span, status and link, a page
+    at a time."""
     return host_bookings(get_session(), current_user().account_id, **query)
 
 

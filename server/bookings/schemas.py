@@ -10,6 +10,7 @@ from server.contacts.schemas import ContactNameSchema
 from server.fields import AwareDateTime
 from server.guards import MAX_ID
 from server.openapi import every_field_sent
+from server.pagination import PageQuerySchema
 
 __all__ = [
     "BookingChangeSchema",
@@ -19,12 +20,11 @@ __all__ = [
 ]
 
 
-class BookingListQuerySchema(Schema):
+class BookingListQuerySchema(PageQuerySchema):
     start = AwareDateTime(metadata={"description": "meetings ending after this instant"})
     end = AwareDateTime(metadata={"description": "meetings starting before this instant"})
     status = fields.String(validate=validate.OneOf(("confirmed", "cancelled")))
     link_id = fields.Integer(validate=validate.Range(1, MAX_ID))
-    limit = fields.Integer(load_default=100, validate=validate.Range(1, 500))
 
     @validates_schema
     def _order(self, data: dict[str, Any], **_: Any) -> None:

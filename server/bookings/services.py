@@ -36,6 +36,7 @@ from server.db import write_transaction
 from server.errors import ApiError, Conflict, NotFound, ValidationFailed
 from server.links.models import BookingLink
 from server.operations.metrics import count_booking
+from server.pagination import Page, paginate
 from server.tokens import new_token, token_hash
 
 __all__ = [
@@ -412,19 +413,15 @@ def host_bookings(
     account_id: int,
     *,
     limit: int,
+    cursor: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
     status: str | None = None,
     link_id: int | None = None,
-) -> list[Booking]:
-    """The account's bookings by start time: those overlapping ``[start, end)`` when given,
-    with this status, on this link."""
-    statement = (
-        select(Booking)
-        .where(Booking.account_id == account_id)
-        .order_by(Booking.start_at, Booking.id)
-        .limit(limit)
-    )
+) -> Page:
+    """The account's bookings by start time, a page at a time: those overlapping
+    ``[start, end)`` when given, with this status, on this link."""
+    statement = select(Booking).where(Booking.account_id == account_id)
     if start is not None:
         statement = statement.where(Booking.end_at > start)
     if end is not None:
@@ -433,4 +430,5 @@ def host_bookings(
         statement = statement.where(Booking.status == status)
     if link_id is not None:
         statement = statement.where(Booking.link_id == link_id)
-    return list(session.scalars(statement))
+    order = [Booking.start_at, Booking.id]
+    return paginate(session, statement, order=order, limit=limit, cursor=cursor)

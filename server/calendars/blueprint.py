@@ -22,16 +22,17 @@ from server.calendars.schemas import (
 from server.calendars.services import (
     connect_caldav,
     connect_ics,
+    connections_page,
     get_user_connection,
     reconnect_caldav,
     refresh_connection,
     remove_connection,
     update_calendars,
-    user_connections,
 )
 from server.clock import utcnow
 from server.db import get_session
 from server.errors import ValidationFailed
+from server.pagination import Page, PageQuerySchema, page_of
 
 __all__ = ["blp"]
 
@@ -45,11 +46,12 @@ CREDENTIALS = ("url", "username", "password")
 
 @blp.route("", endpoint="list", methods=["GET"])
 @blp.doc(security=SECURITY)
-@blp.response(200, ConnectionSchema(many=True))
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, page_of(ConnectionSchema))
 @require_host
-def list_connections() -> list[CalendarConnection]:
-    """The host's connections, oldest first, each with its calendars."""
-    return user_connections(get_session(), current_user())
+def list_connections(query: dict[str, Any]) -> Page:
+    """The host's connections, oldest first, each with its calendars, a page at a time."""
+    return connections_page(get_session(), current_user(), **query)
 
 
 @blp.route("", endpoint="create", methods=["POST"])

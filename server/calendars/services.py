@@ -57,6 +57,7 @@ from server.db import transaction, write_transaction
 from server.errors import NotFound, ValidationFailed
 from server.links.models import BookingLink
 from server.links.services import live_links
+from server.pagination import Page, paginate
 
 __all__ = [
     "ICS_SYNC_EVERY",
@@ -83,6 +84,7 @@ __all__ = [
     "stale_after",
     "sync_due",
     "update_calendars",
+    "connections_page",
     "user_connections",
 ]
 
@@ -124,6 +126,14 @@ def user_connections(session: Session, user: User) -> list[CalendarConnection]:
             .order_by(CalendarConnection.id)
         )
     )
+
+
+def connections_page(
+    session: Session, user: User, *, limit: int, cursor: str | None = None
+) -> Page:
+    """The host API's list: the host's connections, oldest first, a page at a time."""
+    statement = select(CalendarConnection).where(CalendarConnection.user_id == user.id)
+    return paginate(session, statement, order=[CalendarConnection.id], limit=limit, cursor=cursor)
 
 
 def get_user_connection(session: Session, user: User, connection_id: int) -> CalendarConnection:

@@ -18,6 +18,7 @@ from server.contacts.schemas import ContactSchema
 from server.contacts.services import ContactRecord, contact_record, recent_contacts
 from server.db import get_session
 from server.openapi import every_field_sent
+from server.pagination import Page, PageQuerySchema, page_of
 
 blp = Blueprint("contacts", __name__, url_prefix="/api/v1/contacts", description="Contacts")
 SECURITY = [{"bearer": []}]
@@ -62,11 +63,12 @@ class ContactRecordSchema(ContactSchema):
 
 @blp.route("", endpoint="list", methods=["GET"])
 @blp.doc(security=SECURITY)
-@blp.response(200, ContactSchema(many=True))
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, page_of(ContactSchema))
 @require_host
-def list_contacts() -> list[Contact]:
-    """The account's contacts, newest first."""
-    return recent_contacts(get_session(), current_user().account_id)
+def list_contacts(query: dict[str, Any]) -> Page:
+    """The account's contacts, newest first, a page at a time."""
+    return recent_contacts(get_session(), current_user().account_id, **query)
 
 
 @blp.route("/<int:contact_id>", endpoint="get", methods=["GET"])

@@ -22,6 +22,7 @@ from server.errors import NotFound, ValidationFailed
 from server.links.models import BookingLink
 from server.links.services import live_links
 from server.meeting_requests.models import VisitorRequest
+from server.pagination import Page, paginate
 from server.timezones import is_valid_timezone, zone
 
 __all__ = [
@@ -133,15 +134,14 @@ def search_contacts(
     return [(contact, count, last) for contact, count, last in session.execute(statement)]
 
 
-def recent_contacts(session: Session, account_id: int, *, limit: int = 500) -> list[Contact]:
-    """The account's contacts, newest first (the host API's list)."""
-    statement = (
-        select(Contact)
-        .where(Contact.account_id == account_id)
-        .order_by(Contact.id.desc())
-        .limit(limit)
+def recent_contacts(
+    session: Session, account_id: int, *, limit: int, cursor: str | None = None
+) -> Page:
+    """The account's contacts, newest first, a page at a time (the host API's list)."""
+    statement = select(Contact).where(Contact.account_id == account_id)
+    return paginate(
+        session, statement, order=[Contact.id], limit=limit, cursor=cursor, descending=True
     )
-    return list(session.scalars(statement))
 
 
 def contact_bookings(session: Session, contact_id: int) -> list[Booking]:

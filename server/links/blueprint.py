@@ -20,10 +20,11 @@ from server.links.services import (
     delete_link,
     get_account_link,
     link_view,
-    live_links,
+    links_page,
     update_link,
 )
 from server.openapi import every_field_sent
+from server.pagination import Page, PageQuerySchema, page_of
 
 blp = Blueprint("links", __name__, url_prefix="/api/v1/links", description="Meeting links")
 SECURITY = [{"bearer": []}]
@@ -31,11 +32,12 @@ SECURITY = [{"bearer": []}]
 
 @blp.route("", endpoint="list", methods=["GET"])
 @blp.doc(security=SECURITY)
-@blp.response(200, LinkViewSchema(many=True))
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, page_of(LinkViewSchema))
 @require_host
-def list_links() -> list[dict[str, Any]]:
-    """Every link of the account, oldest first."""
-    return [link_view(link) for link in live_links(get_session(), current_user().account_id)]
+def list_links(query: dict[str, Any]) -> Page:
+    """The account's links, oldest first, a page at a time."""
+    return links_page(get_session(), current_user().account_id, **query).map(link_view)
 
 
 @blp.route("", endpoint="create", methods=["POST"])

@@ -19,6 +19,7 @@ from server.errors import NotFound, ValidationFailed
 from server.links.hours import WEEKDAYS, format_hours
 from server.links.models import BookingLink, LinkDateOverride, LinkHost, LinkHours
 from server.links.schemas import ConsentSchema, LinkSchema
+from server.pagination import Page, paginate
 from server.slugs import numbered, slugify
 from server.uploads.services import ImageRejected, store_image
 from server.uploads.services import public_url as upload_url
@@ -31,6 +32,7 @@ __all__ = [
     "get_account_link",
     "get_public_link",
     "link_view",
+    "links_page",
     "live_links",
     "toggle_default_link",
     "update_link",
@@ -80,6 +82,14 @@ def live_links(session: Session, account_id: int) -> list[BookingLink]:
             .order_by(BookingLink.id)
         )
     )
+
+
+def links_page(session: Session, account_id: int, *, limit: int, cursor: str | None = None) -> Page:
+    """The host API's list: the live links, oldest first, a page at a time."""
+    statement = select(BookingLink).where(
+        BookingLink.account_id == account_id, BookingLink.deleted_at.is_(None)
+    )
+    return paginate(session, statement, order=[BookingLink.id], limit=limit, cursor=cursor)
 
 
 def get_account_link(session: Session, user: User, link_id: int) -> BookingLink:

@@ -60,8 +60,8 @@ def test_bookings_and_contacts_of_another_account_are_invisible(client, host, ma
     link = make_link()
     booking_id = book(client, link, first_slot(client, link)[0]).json["id"]
     stranger = make_host(name="Stranger")
-    assert client.get("/api/v1/bookings", headers=stranger.headers).json == []
-    assert client.get("/api/v1/contacts", headers=stranger.headers).json == []
+    assert client.get("/api/v1/bookings", headers=stranger.headers).json["items"] == []
+    assert client.get("/api/v1/contacts", headers=stranger.headers).json["items"] == []
     assert client.get(f"/api/v1/bookings/{booking_id}", headers=stranger.headers).status_code == 404
     assert client.get(f"/api/v1/bookings/{booking_id}", headers=host.headers).status_code == 200
 
@@ -104,10 +104,10 @@ def test_tokens_are_listed_without_their_secrets(client, host):
     made = _new_token(client, host, "CRM sync")
     listed = client.get("/api/v1/auth/tokens", headers=host.headers)
     assert listed.status_code == 200
-    assert [t["name"] for t in listed.json][0] == "CRM sync"
-    assert made["id"] in [t["id"] for t in listed.json]
+    assert [t["name"] for t in listed.json["items"]][0] == "CRM sync"
+    assert made["id"] in [t["id"] for t in listed.json["items"]]
     assert made["token"] not in listed.get_data(as_text=True)
-    assert all("token" not in t for t in listed.json)
+    assert all("token" not in t for t in listed.json["items"])
 
 
 def test_a_revoked_token_opens_nothing(client, host):
@@ -118,7 +118,7 @@ def test_a_revoked_token_opens_nothing(client, host):
     assert revoked.status_code == 204
     assert client.get("/api/v1/account", headers=bearer).status_code == 401
     assert made["id"] not in [
-        t["id"] for t in client.get("/api/v1/auth/tokens", headers=host.headers).json
+        t["id"] for t in client.get("/api/v1/auth/tokens", headers=host.headers).json["items"]
     ]
 
 

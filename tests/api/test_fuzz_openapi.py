@@ -124,7 +124,7 @@ def _seed(
         ids.setdefault("link_id", link["id"])
         ids.setdefault("token", booked.json["manage_token"])
         ids.setdefault("booking_id", booked.json["id"])
-    contacts = client.get("/api/v1/contacts", headers=host.headers).json
+    contacts = client.get("/api/v1/contacts", headers=host.headers).json["items"]
     ids["contact_id"] = contacts[0]["id"]
     return ids
 

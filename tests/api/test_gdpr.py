@@ -43,7 +43,7 @@ def booked(client, make_link, host):
         consent={"processing": True, "subscriptions": {"news": True}},
     )
     assert response.status_code == 201, response.json
-    [contact] = client.get("/api/v1/contacts", headers=host.headers).json
+    [contact] = client.get("/api/v1/contacts", headers=host.headers).json["items"]
     return contact["id"], response.json["id"]
 
 

@@ -92,7 +92,7 @@ def test_new_host_gets_the_three_preset_links(app, client):
     )
     links = client.get(
         "/api/v1/links", headers={"Authorization": f"Bearer {token.json['token']}"}
-    ).json
+    ).json["items"]
     assert [link["durations"] for link in links] == [[15], [30], [60]]
     assert [link["slug"] for link in links] == [
         "new-host/15min",
@@ -185,7 +185,7 @@ def test_another_accounts_link_is_404(client, make_host, make_link):
         )
         assert response.status_code == 404, method
     assert link["id"] not in [
-        x["id"] for x in client.get("/api/v1/links", headers=stranger.headers).json
+        x["id"] for x in client.get("/api/v1/links", headers=stranger.headers).json["items"]
     ]
 
 
@@ -196,7 +196,7 @@ def test_deleting_a_link_takes_its_page_down_but_keeps_its_bookings(client, host
     book(client, link, first_slot(client, link)[0])
     assert client.delete(f"/api/v1/links/{link['id']}", headers=host.headers).status_code == 204
     assert client.get(f"/api/v1/public/links/{link['slug']}").status_code == 404
-    assert len(client.get("/api/v1/bookings", headers=host.headers).json) == 1
+    assert len(client.get("/api/v1/bookings", headers=host.headers).json["items"]) == 1
 
 
 def test_troubleshooter_says_why_a_time_is_not_offered(client, host, make_link):

@@ -190,7 +190,7 @@ def test_consent_mode_requires_processing_consent_and_records_it(client, make_li
         client, link, start, consent={"processing": True, "subscriptions": {"newsletter": True}}
     )
     assert ok.status_code == 201
-    stored = client.get("/api/v1/bookings", headers=host.headers).json[0]["consent"]
+    stored = client.get("/api/v1/bookings", headers=host.headers).json["items"][0]["consent"]
     assert stored["processing"] is True
     assert stored["processing_text"] == consent["processing_text"]
     assert stored["subscriptions"] == {"newsletter": True}
@@ -267,14 +267,14 @@ def test_a_visitor_booking_twice_is_one_contact_whose_name_is_not_rewritten(
     offered = first_slot(client, link)
     book(client, link, offered[0], email="Ada@Example.com")
     book(client, link, offered[2], email="ada@example.com", first_name="Augusta")
-    contacts = client.get("/api/v1/contacts", headers=host.headers).json
+    contacts = client.get("/api/v1/contacts", headers=host.headers).json["items"]
     assert [(c["email"], c["first_name"]) for c in contacts] == [("ada@example.com", "Ada")]
 
 
 def test_utm_parameters_are_kept_with_the_booking(client, make_link, host):
     link = make_link()
     book(client, link, first_slot(client, link)[0], utm={"utm_source": "newsletter"})
-    assert client.get("/api/v1/bookings", headers=host.headers).json[0]["utm"] == {
+    assert client.get("/api/v1/bookings", headers=host.headers).json["items"][0]["utm"] == {
         "utm_source": "newsletter"
     }
 
@@ -442,7 +442,7 @@ def test_the_contacts_timeline_in_the_host_api_shows_who_moved_and_cancelled_and
         json={"reason": "Double-booked"},
         headers=host.headers,
     )
-    [contact] = client.get("/api/v1/contacts", headers=host.headers).json
+    [contact] = client.get("/api/v1/contacts", headers=host.headers).json["items"]
     record = client.get(f"/api/v1/contacts/{contact['id']}", headers=host.headers).json
     [item] = [i for i in record["timeline"] if i["kind"] == "booking"]
     assert item["status"] == "cancelled"

@@ -61,5 +61,5 @@ def test_a_group_booking_blocks_every_host(client, make_link, team):
     created = book(client, group, start, email="g@example.com")
     assert created.status_code == 201
     assert start not in first_slot(client, bob_solo)
-    listed = client.get("/api/v1/bookings", headers=alice.headers).json
+    listed = client.get("/api/v1/bookings", headers=alice.headers).json["items"]
     assert sorted(listed[0]["host_ids"]) == sorted([alice.id, bob.id])

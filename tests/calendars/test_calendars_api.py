@@ -119,7 +119,7 @@ def test_a_wrong_password_is_422_under_the_password(lan_app, client, host, radic
     assert response.status_code == 422
     assert response.json["error"]["code"] == "validation_error"
     assert list(response.json["error"]["fields"]) == ["password"]
-    assert client.get("/api/v1/calendars", headers=host.headers).json == []
+    assert client.get("/api/v1/calendars", headers=host.headers).json["items"] == []
 
 
 def test_a_private_address_is_422_under_the_url_unless_allowed(app, client, host, feed):
@@ -184,9 +184,9 @@ def test_a_host_sees_and_reaches_only_their_own_connections(lan_app, client, hos
     colleague = make_host(name="Bob Colleague", same_account_as=host)
     stranger = make_host(name="Carol Elsewhere")
 
-    assert client.get("/api/v1/calendars", headers=host.headers).json == [connection]
+    assert client.get("/api/v1/calendars", headers=host.headers).json["items"] == [connection]
     for other in (colleague, stranger):
-        assert client.get("/api/v1/calendars", headers=other.headers).json == []
+        assert client.get("/api/v1/calendars", headers=other.headers).json["items"] == []
         path = f"/api/v1/calendars/{connection['id']}"
         calendar_id = connection["calendars"][0]["id"]
         answers = [
@@ -201,7 +201,7 @@ def test_a_host_sees_and_reaches_only_their_own_connections(lan_app, client, hos
         ]
         assert [a.status_code for a in answers] == [404, 404, 404, 404]
         assert answers[0].json["error"]["code"] == "not_found"
-    assert client.get("/api/v1/calendars", headers=host.headers).json == [connection]
+    assert client.get("/api/v1/calendars", headers=host.headers).json["items"] == [connection]
 
 
 def test_get_one_has_an_etag_and_answers_304_when_unchanged(lan_app, client, host, feed):
@@ -270,7 +270,7 @@ def test_a_read_only_feed_cant_be_the_default(lan_app, client, host, feed):
     )
     assert response.status_code == 422
     assert list(response.json["error"]["fields"]) == ["calendars"]
-    listed = client.get("/api/v1/calendars", headers=host.headers).json
+    listed = client.get("/api/v1/calendars", headers=host.headers).json["items"]
     assert listed[0]["calendars"][0]["is_default"] is False
 
 
@@ -377,7 +377,7 @@ def test_delete_is_204_and_the_busy_time_no_longer_blocks(lan_app, client, host,
     assert response.data == b""
     assert "09:00" in offered(client, link)
     assert client.get(path, headers=host.headers).status_code == 404
-    assert client.get("/api/v1/calendars", headers=host.headers).json == []
+    assert client.get("/api/v1/calendars", headers=host.headers).json["items"] == []
 
 
 # -- secrets and the document --------------------------------------------------------------

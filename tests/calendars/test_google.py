@@ -293,12 +293,12 @@ def schedule_from_record(signed_in, client, host, link) -> int:
     """The rep books the contact's first offered time from the Schedule tab: its id."""
     first = book(client, link, offered_iso(client, link)[0], email="grace@example.com")
     assert first.status_code == 201, first.json
-    [contact] = client.get("/api/v1/contacts", headers=host.headers).json
+    [contact] = client.get("/api/v1/contacts", headers=host.headers).json["items"]
     url = f"/app/contacts/{contact['id']}/schedule"
     starts = re.findall(r'name="start" value="([^"]+)"', signed_in.get(url).get_data(as_text=True))
     form = {"link": link["id"], "duration": "30", "timezone": "Europe/Paris", "start": starts[-1]}
     assert signed_in.post(url, form).status_code == 302
-    bookings = client.get("/api/v1/bookings", headers=host.headers).json
+    bookings = client.get("/api/v1/bookings", headers=host.headers).json["items"]
     (scheduled,) = [b for b in bookings if b["id"] != first.json["id"]]
     assert datetime.fromisoformat(scheduled["start"]) == datetime.fromisoformat(starts[-1])
     return scheduled["id"]
@@ -329,7 +329,7 @@ def test_without_a_calendar_a_scheduled_meeting_is_only_logged(
     link = make_link()
     booking_id = schedule_from_record(signed_in, client, host, link)
     assert calendar_event(client, host, booking_id) is None  # nothing to write it to
-    [contact] = client.get("/api/v1/contacts", headers=host.headers).json
+    [contact] = client.get("/api/v1/contacts", headers=host.headers).json["items"]
     timeline = client.get(f"/api/v1/contacts/{contact['id']}", headers=host.headers).json
     assert booking_id in [item["booking_id"] for item in timeline["timeline"]]
 

@@ -18,7 +18,7 @@ def victim(app, client, make_host, make_link, db):
     bea = make_host(name="Bea Victim")
     link = make_link(owner=bea, availability=EVERY_DAY)
     booking = book(client, link, email="visitor@example.com")
-    [contact] = client.get("/api/v1/contacts", headers=bea.headers).json
+    [contact] = client.get("/api/v1/contacts", headers=bea.headers).json["items"]
     browser = Dashboard(app.test_client())
     browser.sign_in(bea.email)
     browser.post(
@@ -49,7 +49,7 @@ def victim(app, client, make_host, make_link, db):
 def test_nothing_of_another_account_is_reachable(dash, client, host, make_link, victim, db):
     own_link = make_link(availability=EVERY_DAY)
     book(client, own_link, email="mine@example.com")
-    [own_contact] = client.get("/api/v1/contacts", headers=host.headers).json
+    [own_contact] = client.get("/api/v1/contacts", headers=host.headers).json["items"]
     dash.sign_in(host.email)
     v = victim
     pages = [

@@ -111,7 +111,7 @@ def test_schedule_from_a_contact_goes_through_the_booking_path(
 ):
     link = make_link(availability=EVERY_DAY)
     book(client, link, email="grace@example.com", first_name="Grace")
-    [contact] = client.get("/api/v1/contacts", headers=host.headers).json
+    [contact] = client.get("/api/v1/contacts", headers=host.headers).json["items"]
     url = f"/app/contacts/{contact['id']}/schedule"
     page = text(signed_in.get(url))
     starts = re.findall(r'name="start" value="([^"]+)"', page)
@@ -121,7 +121,7 @@ def test_schedule_from_a_contact_goes_through_the_booking_path(
     )
     assert response.status_code == 302
     assert "The invitation is on its way" in text(signed_in.get(response.headers["Location"]))
-    bookings = client.get("/api/v1/bookings", headers=host.headers).json
+    bookings = client.get("/api/v1/bookings", headers=host.headers).json["items"]
     chosen = datetime.fromisoformat(starts[0])
     scheduled = [b for b in bookings if datetime.fromisoformat(b["start"]) == chosen]
     assert [b["contact"]["email"] for b in scheduled] == ["grace@example.com"]
@@ -147,7 +147,7 @@ def test_schedule_asks_the_links_required_questions(signed_in, client, host, mak
         ],
     )
     book(client, link, email="grace@example.com", answers={"topic": "Hello"})
-    [contact] = client.get("/api/v1/contacts", headers=host.headers).json
+    [contact] = client.get("/api/v1/contacts", headers=host.headers).json["items"]
     start = first_slot(client, link)
     url = f"/app/contacts/{contact['id']}/schedule"
     assert 'name="answer-topic"' in text(signed_in.get(f"{url}?link={link['id']}"))

@@ -27,7 +27,7 @@ def link(make_link):
 
 
 def contact(client, host) -> dict:
-    (found,) = client.get("/api/v1/contacts", headers=host.headers).json
+    (found,) = client.get("/api/v1/contacts", headers=host.headers).json["items"]
     return client.get(f"/api/v1/contacts/{found['id']}", headers=host.headers).json
 
 
