@@ -289,8 +289,12 @@ def race_bookings(
     *,
     timezone: str = "Europe/Paris",
     duration: int = 30,
+    idempotency_key: str | None = None,
 ) -> RaceResult:
     """POST one booking per entry of ``starts`` at the same instant, each from its own client.
+
+    With ``idempotency_key``, every client sends the same visitor and that key: one client's
+    retries racing each other.
 
     Every thread connects first and then waits on a barrier, so the requests leave together
     and queue in the listen backlog of all workers at once: the closest a test can get to
@@ -312,11 +316,13 @@ def race_bookings(
                     "duration": duration,
                     "timezone": timezone,
                     "first_name": "Visitor",
-                    "last_name": str(i),
-                    "email": f"visitor{i}-{tag}@example.com",
+                    "last_name": "Retry" if idempotency_key else str(i),
+                    "email": f"visitor{'' if idempotency_key else i}-{tag}@example.com",
                 }
             ).encode()
             headers = {"Content-Type": "application/json", "Accept": "application/json"}
+            if idempotency_key:
+                headers["Idempotency-Key"] = idempotency_key
             barrier.wait(timeout=REQUEST_TIMEOUT)
             conn.request("POST", f"/api/v1/public/links/{slug}/bookings", body, headers)
             response = conn.getresponse()

@@ -169,7 +169,7 @@ def test_the_host_sees_exactly_one_confirmed_booking_at_that_time(race: Race) ->
         served.base_url, "GET", f"/api/v1/bookings?{query}", headers=served.host.headers
     )
     assert status == 200, bookings
-    confirmed = [b for b in bookings if b["status"] == "confirmed"]
+    confirmed = [b for b in bookings["items"] if b["status"] == "confirmed"]
     assert len(confirmed) == 1, bookings
     assert confirmed[0]["link_id"] == served.main["id"]
     assert datetime.fromisoformat(confirmed[0]["start"]) == taken
@@ -186,3 +186,23 @@ def test_simultaneous_bookings_of_different_slots_of_one_host_all_succeed(
     assert result.statuses() == [201] * 8, result.responses
     booked = sorted(datetime.fromisoformat(body["start"]) for _, body in result.responses)
     assert booked == sorted(datetime.fromisoformat(s) for s in starts)
+
+
+def test_simultaneous_retries_with_one_idempotency_key_all_get_the_one_booking(
+    served: Served,
+) -> None:
+    """One client's retries racing each other (SPEC §10): the key's unique row commits with
+    one booking; every other attempt rolls back and answers that booking, never a 409."""
+    start = served.slots(served.main, next_weekday(4))[0]
+    result = race_bookings(
+        served.base_url, served.main["slug"], [start] * 8, timezone=TZ, idempotency_key="retry"
+    )
+    assert result.statuses() == [201] * 8, result.responses
+    assert len({body["id"] for _, body in result.responses}) == 1
+    end = datetime.fromisoformat(start) + timedelta(minutes=30)
+    query = urlencode({"start": start, "end": end.isoformat(), "status": "confirmed"})
+    status, bookings = http_json(
+        served.base_url, "GET", f"/api/v1/bookings?{query}", headers=served.host.headers
+    )
+    assert status == 200, bookings
+    assert [b["id"] for b in bookings["items"]] == [result.responses[0][1]["id"]]

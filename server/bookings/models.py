@@ -9,10 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.accounts.models import User
 from server.clock import utcnow
 from server.contacts.models import Contact
+from server.crypto import EncryptedText
 from server.db import Base, UTCDateTime
 from server.links.models import BookingLink
 
-__all__ = ["Booking", "BookingChange", "BookingHost"]
+__all__ = ["Booking", "BookingChange", "BookingHost", "IdempotentAnswer"]
 
 
 class Booking(Base):
@@ -139,3 +140,28 @@ class BookingChange(Base):
         if self.actor == "host":
             return self.actor_user.name if self.actor_user is not None else ""
         return self.booking.visitor_name
+
+
+class IdempotentAnswer(Base):
+    """The first answer to a booking sent with an ``Idempotency-Key``, for its repeats.
+
+    It commits with the booking it answers, so a key has a booking and its answer or neither;
+    the unique key hash makes a concurrent repeat fail as a whole rather than book twice.
+    The answer holds the manage token, so it is encrypted like other secrets at rest.
+    """
+
+    __tablename__ = "idempotent_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: SHA-256 of the endpoint and the client's key: a key is only the same on one link
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: SHA-256 of the request body: the same key with another body is a client's mistake
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    booking_id: Mapped[int] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    status_code: Mapped[int] = mapped_column(Integer)
+    #: the answer's JSON body and Location header
+    body: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -25,6 +25,7 @@ from server.availability.rules import SlotRules
 from server.bookings import notices
 from server.bookings.busy import HostsBusy
 from server.bookings.forms import clean_answers, consent_record, contact_properties
+from server.bookings.idempotency import Claim
 from server.bookings.models import Booking, BookingChange, BookingHost
 from server.bookings.slots import busy_window, rules_for
 from server.calendars.live import CalendarUnreachable, live_busy
@@ -152,12 +153,20 @@ def _hold(booking: Booking, host_ids: Sequence[int]) -> None:
 
 
 def book(
-    session: Session, link: BookingLink, request: BookingRequest, *, clock: Clock = utcnow
+    session: Session,
+    link: BookingLink,
+    request: BookingRequest,
+    *,
+    clock: Clock = utcnow,
+    claim: Claim | None = None,
 ) -> tuple[Booking, str]:
     """Book ``request`` on ``link``; returns the booking and its manage token (shown once).
 
+    With a ``claim`` (an ``Idempotency-Key``), its answer is stored in the same commit.
+
     :raise ValidationFailed: bad duration, answers, consent, or a start the link never offers.
-    :raise SlotUnavailable: the time was free when shown but isn't any more.
+    :raise SlotUnavailable: the time was free when shown but isn't any more, or a request
+        with the same key committed first.
     """
     link.duration_for(request.duration)  # :raise ValidationFailed: not offered
     answers = clean_answers(link.form, request.answers, request.last_name)
@@ -208,6 +217,8 @@ def book(
             session.flush()
             notices.booked(session, booking, manage_token=token, now=now)  # same commit (N1)
             queue_calendar_write(session, booking, "put", now)  # C4: into the host's calendar
+            if claim is not None:
+                claim.remember(session, booking, token, now)
     except IntegrityError as exc:  # the database's overlap guard caught what slipped through
         raise SlotUnavailable() from exc
     count_booking("created")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from flask import Response, current_app, g, url_for
+from flask import Response, current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_smorest import Blueprint
 
-from server.bookings import notices
+from server.bookings import idempotency, notices
 from server.bookings import services as bookings
 from server.bookings.models import Booking
 from server.bookings.slots import next_start, offered_slots
@@ -43,6 +43,16 @@ from server.timezones import zone, zone_menu
 blp = Blueprint(
     "public", __name__, url_prefix="/api/v1/public", description="Booking without an account"
 )
+
+
+#: documents the header on the operations that honour it (SPEC §10 conventions)
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": idempotency.HEADER,
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+    "description": "a retry with the same key within 24 hours answers what the first did",
+}
 
 
 def _public_limit() -> str:
@@ -160,6 +170,7 @@ def _visitor_booking(booking: Booking, token: str) -> VisitorBooking:
 @blp.route("/links/<slug:slug>/bookings", endpoint="book", methods=["POST"])
 @limiter.limit(_booking_limit)
 @booking_caps
+@blp.doc(parameters=[IDEMPOTENCY_PARAMETER])
 @blp.arguments(BookingRequestSchema)
 @blp.response(201, BookingCreatedSchema)
 @blp.alt_response(
@@ -170,29 +181,61 @@ def _visitor_booking(booking: Booking, token: str) -> VisitorBooking:
 def create_booking(data: dict[str, Any], slug: str) -> ResponseReturnValue:
     """Book a time. The server checks the slot again as it commits (B3).
 
+    With an ``Idempotency-Key`` header, a repeat within 24 hours answers what the first one
+    did, status and body, and books nothing more.
+
     :raise 404: no link has this slug.
     :raise 409: ``slot_unavailable``, the time is no longer free; ``calendar_disconnected``,
         a host's calendar can't be read (C6).
-    :raise 422: invalid fields, or a start the link doesn't offer.
+    :raise 422: invalid fields, a start the link doesn't offer, or an ``Idempotency-Key``
+        already used with another body.
     """
-    link = _link(slug)
-    booking, token = bookings.book(
-        get_session(),
-        link,
-        bookings.BookingRequest(
-            start=data["start"],
-            duration=link.duration_for(data.get("duration")),
-            timezone=data.get("timezone") or link.timezone,
-            first_name=data["first_name"].strip(),
-            last_name=data["last_name"].strip(),
-            email=data["email"],
-            answers=data["answers"],
-            consent=data["consent"],
-            utm=data["utm"],
-        ),
+    link, session = _link(slug), get_session()
+    claim = idempotency.claim_for(
+        request.headers.get(idempotency.HEADER),
+        request.path,
+        request.get_json(silent=True),
+        _created_answer,
     )
+    if claim is not None and (first := idempotency.stored_answer(session, claim, utcnow())):
+        return _replay(first)
+    form = bookings.BookingRequest(
+        start=data["start"],
+        duration=link.duration_for(data.get("duration")),
+        timezone=data.get("timezone") or link.timezone,
+        first_name=data["first_name"].strip(),
+        last_name=data["last_name"].strip(),
+        email=data["email"],
+        answers=data["answers"],
+        consent=data["consent"],
+        utm=data["utm"],
+    )
+    try:
+        booking, token = bookings.book(session, link, form, claim=claim)
+    except bookings.SlotUnavailable:
+        # the same key committed first (its row won the unique index): answer what it did
+        if claim is not None and (first := idempotency.stored_answer(session, claim, utcnow())):
+            return _replay(first)
+        raise
+    if claim is not None:
+        return _replay(_created_answer(booking, token))
     location = url_for("public.booking", token=token)
     return _visitor_booking(booking, token), 201, {"Location": location}
+
+
+def _created_answer(booking: Booking, token: str) -> idempotency.Answer:
+    """The 201 of a booking as its first answer: what a keyed repeat gets again."""
+    body = BookingCreatedSchema().dump(_visitor_booking(booking, token))
+    return idempotency.Answer(201, body, url_for("public.booking", token=token))
+
+
+def _replay(answer: idempotency.Answer) -> Response:
+    response = current_app.response_class(
+        current_app.json.dumps(answer.body), status=answer.status, mimetype="application/json"
+    )
+    if answer.location:
+        response.headers["Location"] = answer.location
+    return response
 
 
 @blp.route("/links/<slug:slug>/requests", endpoint="request", methods=["POST"])

@@ -265,7 +265,9 @@ def test_booking_inside_the_popup_fires_the_events_on_document(
     page.click("#book")
     wait_ready(page)
     book(_popup(page), email="popup@example.com")
-    booked = live_app.api("GET", f"/api/v1/bookings?link_id={link['id']}", live_host["token"]).json
+    booked = live_app.api("GET", f"/api/v1/bookings?link_id={link['id']}", live_host["token"]).json[
+        "items"
+    ]
     assert [b["contact"]["email"] for b in booked] == ["popup@example.com"]
     fired = events(page, "booked")
     assert [e["detail"]["id"] for e in fired] == [booked[0]["id"]]
@@ -435,7 +437,9 @@ def test_the_api_popup_sends_its_utm_and_close_closes_it(
     _wait_open(page)
     wait_ready(page)
     book(_popup(page))
-    booked = live_app.api("GET", f"/api/v1/bookings?link_id={link['id']}", live_host["token"]).json
+    booked = live_app.api("GET", f"/api/v1/bookings?link_id={link['id']}", live_host["token"]).json[
+        "items"
+    ]
     assert booked[0]["utm"] == {"utm_source": "api-example", "utm_medium": "mail"}
     page.evaluate("Rendezvous.close()")
     _wait_closed(page)

@@ -9,7 +9,7 @@ from tests.browser.widget_steps import book, events, record_events, wait_ready
 
 def _bookings(live_app, live_host, link):
     response = live_app.api("GET", f"/api/v1/bookings?link_id={link['id']}", live_host["token"])
-    return response.json
+    return response.json["items"]
 
 
 @pytest.mark.parametrize("example", ["plain", "hostile", "spa", "two-widgets"])

@@ -37,7 +37,9 @@ CONSENT = {
 
 
 def _bookings(live_app, live_host, link):
-    return live_app.api("GET", f"/api/v1/bookings?link_id={link['id']}", live_host["token"]).json
+    return live_app.api("GET", f"/api/v1/bookings?link_id={link['id']}", live_host["token"]).json[
+        "items"
+    ]
 
 
 def test_questions_checks_and_consent_reach_the_booking_typed(

@@ -57,7 +57,9 @@ def test_keyboard_only_booking(page, examples_origin, make_live_link, live_app, 
 
     page.locator(".rendezvous-embed .rdv-ok").wait_for(timeout=15_000)
     assert "booked" in focused(page)["text"]
-    booked = live_app.api("GET", f"/api/v1/bookings?link_id={link['id']}", live_host["token"]).json
+    booked = live_app.api("GET", f"/api/v1/bookings?link_id={link['id']}", live_host["token"]).json[
+        "items"
+    ]
     assert [b["contact"]["email"] for b in booked] == ["ada@example.com"]
     assert len(events(page, "booked")) == 1
     assert page.js_errors == []

@@ -51,6 +51,8 @@ def test_booking_on_a_320_px_screen(page, examples_origin, make_live_link, live_
     fill_details(scope, email="phone@example.com")
     confirm(scope)
     _fits(page)
-    booked = live_app.api("GET", f"/api/v1/bookings?link_id={link['id']}", live_host["token"]).json
+    booked = live_app.api("GET", f"/api/v1/bookings?link_id={link['id']}", live_host["token"]).json[
+        "items"
+    ]
     assert [b["contact"]["email"] for b in booked] == ["phone@example.com"]
     assert page.js_errors == []

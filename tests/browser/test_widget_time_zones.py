@@ -76,7 +76,7 @@ def test_switching_zone_moves_the_times_and_the_booking_is_right_in_utc(
     confirm(scope)
     (booking,) = live_app.api(
         "GET", f"/api/v1/bookings?link_id={link['id']}", live_host["token"]
-    ).json
+    ).json["items"]
     assert datetime.fromisoformat(booking["start"]).astimezone(UTC) == tokyo[0].astimezone(UTC)
     assert booking["timezone"] == "Asia/Tokyo"
     href = scope.get_by_role("link", name="Add to calendar").get_attribute("href")
