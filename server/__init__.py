@@ -53,6 +53,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from server.site import bp as site_bp
 
     app.register_blueprint(site_bp)
+    from server.feeds.blueprint import reader_bp as feed_reader_bp
+
+    app.register_blueprint(feed_reader_bp)
     from server.demo.blueprint import bp as demo_bp
 
     app.register_blueprint(demo_bp)

@@ -82,6 +82,7 @@ def init_app(app: Flask) -> None:
     from server.bookings.blueprint import blp as bookings_blp
     from server.calendars.blueprint import blp as calendars_blp
     from server.contacts.blueprint import blp as contacts_blp
+    from server.feeds.blueprint import blp as feeds_blp
     from server.links.blueprint import blp as links_blp
     from server.public.blueprint import blp as public_blp
 
@@ -92,5 +93,6 @@ def init_app(app: Flask) -> None:
         bookings_blp,
         contacts_blp,
         calendars_blp,
+        feeds_blp,
     ):
         api.register_blueprint(blueprint)

@@ -8,7 +8,7 @@ from server.accounts.models import (
     User,
     UserSession,
 )
-from server.bookings.models import Booking, BookingChange, BookingHost
+from server.bookings.models import Booking, BookingChange, BookingHost, IdempotentAnswer
 from server.calendars.models import (
     Calendar,
     CalendarBusy,
@@ -19,6 +19,7 @@ from server.calendars.models import (
 from server.contacts.models import Contact
 from server.db import Base
 from server.domains.models import CustomDomain
+from server.feeds.models import CalendarFeed
 from server.links.models import BookingLink, LinkDateOverride, LinkHost, LinkHours
 from server.meeting_requests.models import VisitorRequest
 from server.notifications.models import OutboxMessage
@@ -37,10 +38,12 @@ __all__ = [
     "Calendar",
     "CalendarBusy",
     "CalendarConnection",
+    "CalendarFeed",
     "CalendarJob",
     "CalendarMeeting",
     "Contact",
     "CustomDomain",
+    "IdempotentAnswer",
     "Invitation",
     "LinkDateOverride",
     "LinkHost",

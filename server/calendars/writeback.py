@@ -45,7 +45,6 @@ from server.calendars.providers import AuthFailed, EventData, ProviderError, Pro
 from server.calendars.services import disconnect, oauth_provider
 from server.db import write_transaction
 from server.notifications import messages
-from server.notifications.facts import Meeting
 from server.notifications.ics import booking_uid, calendar_object
 from server.notifications.settings import MailSettings, current_settings
 
@@ -223,17 +222,12 @@ class _Claimed:
     href: str | None
 
 
-def _description(meeting: Meeting) -> str:
-    """What the host reads in their calendar: the visitor's answers and the booking's page."""
-    lines = [f"{label}: {answer}" for label, answer in meeting.answers]
-    return "\n\n".join(part for part in ("\n".join(lines), meeting.booking_url) if part)
-
-
 def _event(session: Session, booking: Booking, settings: MailSettings, now: datetime) -> EventData:
     """The booking as the host's calendar holds it: the emailed event (UID, SEQUENCE,
     organiser, the visitor as attendee), titled as the host's emails title it."""
     meeting = meeting_facts(session, booking, settings)
-    summary, description = messages.host_subject(meeting), _description(meeting)
+    summary = messages.host_subject(meeting)
+    description = messages.host_calendar_description(meeting)
     ics = calendar_object(meeting, summary=summary, description=description, stamp=now)
     location = meeting.video_link or meeting.location or ""
     return EventData(

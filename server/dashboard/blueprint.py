@@ -102,6 +102,8 @@ bp.add_url_rule(
     "/calendars/caldav", "calendar_caldav", calendars.connect_caldav_account, methods=POST
 )
 bp.add_url_rule("/calendars/ics", "calendar_ics", calendars.subscribe_ics_feed, methods=POST)
+bp.add_url_rule("/calendars/feed", "calendar_feed", calendars.feed_open, methods=POST)
+bp.add_url_rule("/calendars/feed/off", "calendar_feed_off", calendars.feed_close, methods=POST)
 bp.add_url_rule(
     "/calendars/connect/<any(google, microsoft):provider>",
     "calendar_oauth_connect",

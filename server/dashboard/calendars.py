@@ -41,6 +41,8 @@ from server.dashboard.forms import (
 from server.dashboard.rendering import render
 from server.dashboard.session import login_required, signed_in_user
 from server.db import get_session
+from server.feeds.blueprint import feed_view
+from server.feeds.services import close_feed, open_feed, user_feed
 
 __all__ = [
     "PROVIDER_LABELS",
@@ -52,6 +54,8 @@ __all__ = [
     "connection_refresh",
     "connection_remove",
     "connection_reconnect",
+    "feed_close",
+    "feed_open",
     "oauth_callback",
     "oauth_connect",
     "subscribe_ics_feed",
@@ -126,6 +130,7 @@ def _page(
         for connection in user_connections(get_session(), user)
     ]
     errors = caldav["errors"] or ics["errors"] or reconnect["errors"]
+    feed = user_feed(get_session(), user)
     return render(
         "calendars.html",
         status=422 if errors else 200,
@@ -135,6 +140,7 @@ def _page(
         caldav=caldav,
         ics=ics,
         reconnect=reconnect,
+        feed=feed_view(feed) if feed is not None else None,
     )
 
 
@@ -369,3 +375,29 @@ def connection_remove(connection_id: int) -> ResponseReturnValue:
     remove_connection(get_session(), signed_in_user(), connection_id)
     flash("The calendar is removed: its events no longer block your links' times.")
     return _back()
+
+
+# -- the private subscription of the host's bookings (SPEC §10) -----------------------------
+
+
+@login_required
+def feed_open() -> ResponseReturnValue:
+    """Turn the subscription address on, or replace it: the old one stops working."""
+    session, user = get_session(), signed_in_user()
+    replaced = user_feed(session, user) is not None
+    open_feed(session, user, utcnow())
+    if replaced:
+        flash("New subscription address made: calendars still on the old one stop updating.")
+    else:
+        flash("Your bookings have a subscription address now: add it to your calendar app.")
+    return _back("subscription")
+
+
+@login_required
+def feed_close() -> ResponseReturnValue:
+    """Revoke the subscription address (nothing to do when it is already off)."""
+    session, user = get_session(), signed_in_user()
+    if user_feed(session, user) is not None:
+        close_feed(session, user)
+    flash("The subscription address is off: calendar apps reading it get nothing more.")
+    return _back("subscription")

@@ -11,14 +11,23 @@ The same event, without a METHOD, is what write-back stores in the host's own ca
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from server.notifications.facts import Meeting, Person
 
-__all__ = ["PRODID", "booking_uid", "calendar_object", "meeting_calendar"]
+__all__ = [
+    "PRODID",
+    "FeedEntry",
+    "booking_uid",
+    "calendar_object",
+    "feed_calendar",
+    "meeting_calendar",
+]
 
 PRODID = "-//Rendezvous//Meetings//EN"
 Method = Literal["REQUEST", "CANCEL"]
@@ -69,6 +78,44 @@ def calendar_object(meeting: Meeting, *, summary: str, description: str, stamp: 
     calendar.add_component(
         _event(meeting, summary, description, stamp, cancelled=False, schedule_agent="CLIENT")
     )
+    return calendar.to_ical().decode()
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One meeting of a subscription feed, titled and described for its reader."""
+
+    meeting: Meeting
+    summary: str
+    description: str
+    cancelled: bool
+
+
+#: how often a subscribed calendar app should read the feed again
+FEED_REFRESH = timedelta(hours=1)
+
+
+def feed_calendar(entries: Iterable[FeedEntry], *, name: str, stamp: datetime) -> str:
+    """A host's subscription feed (SPEC §10): each meeting as the same event the emails and
+    write-back made (UID, SEQUENCE), so an app that has both shows one; cancelled meetings
+    stay in as CANCELLED for a while so apps drop them. Published, not sent: no METHOD, and
+    attendees marked ``SCHEDULE-AGENT=CLIENT`` so no server mails the visitor from it.
+    """
+    calendar = _calendar()
+    calendar.add("x-wr-calname", name)
+    calendar.add("refresh-interval", FEED_REFRESH, parameters={"value": "DURATION"})
+    calendar.add("x-published-ttl", FEED_REFRESH)
+    for entry in entries:
+        calendar.add_component(
+            _event(
+                entry.meeting,
+                entry.summary,
+                entry.description,
+                stamp,
+                cancelled=entry.cancelled,
+                schedule_agent="CLIENT",
+            )
+        )
     return calendar.to_ical().decode()
 
 

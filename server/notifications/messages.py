@@ -34,6 +34,7 @@ __all__ = [
     "Email",
     "calendar_file",
     "cancellation",
+    "host_calendar_description",
     "host_notification",
     "invitation",
     "reminder",
@@ -121,6 +122,13 @@ def host_subject(meeting: Meeting) -> str:
     """What the host's messages call the meeting: the title and who booked it."""
     _ = _gettext(meeting.language)
     return _("{title} with {name}").format(title=meeting.title, name=meeting.visitor.name)
+
+
+def host_calendar_description(meeting: Meeting) -> str:
+    """What the host reads in their calendar (write-back, the subscription feed): the
+    visitor's answers and the booking's page."""
+    lines = [f"{label}: {answer}" for label, answer in meeting.answers]
+    return "\n\n".join(part for part in ("\n".join(lines), meeting.booking_url) if part)
 
 
 def _for_host(meeting: Meeting, recipient: Person) -> bool:
