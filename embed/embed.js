@@ -29,8 +29,11 @@
 })(typeof window !== "undefined" ? window : undefined, function () {
   "use strict";
 
-  // Replaced by the server with the built files' URLs: {brython_js, widget_js, widget_css}.
+  // Replaced by the server that serves this file with the built files' paths ({brython_js,
+  // widget_js, widget_css…}), which are taken at the app's origin (`assetUrls`); left as it
+  // is in the npm package, whose loader asks the app for them (ASSETS_PATH).
   var ASSETS = /*__RENDEZVOUS_ASSETS__*/null;
+  var ASSETS_PATH = "/embed/v1/assets.json";
   var SELECTOR = ".rendezvous-embed[data-src]";
   var TRIGGER = "[data-rendezvous-popup]";
   var PREFILL = ["first_name", "last_name", "email"];
@@ -57,6 +60,15 @@
       result.slug = match[1];
     }
     return result;
+  }
+
+  /** The built files' paths, as the server gives them, → their URLs at the app's `origin`. */
+  function assetUrls(paths, origin) {
+    var urls = {};
+    Object.keys(paths || {}).forEach(function (name) {
+      urls[name] = new URL(paths[name], origin + "/").href;
+    });
+    return urls;
   }
 
   /** Prefill from `data-first-name`… on the placeholder, else the page's `?first_name=`… */
@@ -340,11 +352,41 @@
   function start(win) {
     var doc = win.document;
     if (win.Rendezvous && win.Rendezvous.version) return win.Rendezvous; // loaded twice
-    var assets = ASSETS;
+    var assets = null; // the built files' URLs, once the app's origin is known (`appAt`)
+    var asking = null; // the npm loader's request for their paths, once per page
+    var unstyled = []; // stylesheets placed while that request was out
     var runtime = null; // one promise per page: Brython + the widget, loaded once
     var mounted = 0; // widgets on this page, for their element ids
 
     var downloads = null; // the runtime's files, asked for once per page
+
+    /**
+     * The built files at `origin`, the app's: that of the first widget's data-src (or badge
+     * URL). This file, as the app serves it, has their paths written in, so nothing more is
+     * asked for; the npm package's copy has none and asks the app for them, once per page.
+     */
+    function appAt(origin) {
+      if (assets || asking) return;
+      if (ASSETS) {
+        assets = assetUrls(ASSETS, origin);
+        return;
+      }
+      if (!win.fetch) return;
+      asking = win.fetch(origin + ASSETS_PATH, { credentials: "omit" }).then(function (response) {
+        if (!response.ok) throw new Error("Rendezvous: " + ASSETS_PATH + " answered " + response.status);
+        return response.json();
+      }).then(function (paths) {
+        assets = assetUrls(paths, origin);
+        unstyled.forEach(function (css) { css.href = assets.widget_css; });
+        unstyled = [];
+        if (states.length && evalAllowed()) download();
+      }, function (error) {
+        unstyled.forEach(function (css) { css.dispatchEvent(new win.Event("error")); });
+        unstyled = [];
+        throw error;
+      });
+      asking.catch(function () {});
+    }
 
     /**
      * The files Brython and the widget need, downloading; null when none are. On a return
@@ -382,7 +424,7 @@
      */
     function loadRuntime(painted) {
       if (runtime) return runtime;
-      runtime = Promise.resolve().then(function () {
+      runtime = (asking || Promise.resolve()).then(function () {
         if (!assets) throw new Error("Rendezvous: asset manifest missing");
         if (win.__rendezvous_mount__) return null;
         var files = download();
@@ -449,12 +491,14 @@
       placeholder.dispatchEvent(event);
     }
 
-    /** The widget's stylesheet, first in a shadow root. */
-    function addStyles(shadow) {
-      if (!assets || !assets.widget_css) return null;
+    /** The widget's stylesheet, first in a shadow root, from the app at `origin`. */
+    function addStyles(shadow, origin) {
+      appAt(origin);
+      if (assets ? !assets.widget_css : !asking) return null;
       var css = doc.createElement("link");
       css.rel = "stylesheet";
-      css.href = assets.widget_css;
+      if (assets) css.href = assets.widget_css;
+      else unstyled.push(css); // (its href comes with the paths)
       shadow.appendChild(css);
       return css;
     }
@@ -472,6 +516,7 @@
     function mountInto(host, parent, src, overrides) {
       var target = parseSrc(src, doc.baseURI);
       if (!target) return null;
+      appAt(target.origin);
       overrides = overrides || {};
       var source = overrides.source || host;
       var container = doc.createElement("div");
@@ -498,7 +543,7 @@
       }
       var options = {
         id: "rdv" + ++mounted,
-        later: (assets && assets.widget_later_js) || null, // the form and other views, when idle
+        later: null, // the form and other views, when idle (set as the widget starts)
         preload: early && early.answers,
         apiBase: target.apiBase,
         slug: target.slug || null,
@@ -520,6 +565,7 @@
         if (state.retired) return; // remounted meanwhile: the new widget is the one to start
         state.started = true;
         mark(win, "mount");
+        options.later = assets.widget_later_js || null;
         win.__rendezvous_mount__(container, options);
       }).catch(function (error) {
         if (win.console) win.console.error(error);
@@ -540,11 +586,12 @@
       var current = placeholder.__rendezvous;
       if (current && !overrides.again) return current;
       var src = overrides.url || placeholder.getAttribute("data-src");
-      if (!parseSrc(src, doc.baseURI)) return null;
+      var target = parseSrc(src, doc.baseURI);
+      if (!target) return null;
       var shadow = placeholder.shadowRoot || placeholder.attachShadow({ mode: "open" });
       if (current) current.retired = true;
       shadow.textContent = "";
-      addStyles(shadow);
+      addStyles(shadow, target.origin);
       var state = mountInto(placeholder, shadow, src, overrides);
       placeholder.__rendezvous = state;
       return state;
@@ -591,14 +638,14 @@
     }
 
     /** The popup's host (`<rendezvous-popup>` at the end of <body>), made on first use. */
-    function popupParts() {
+    function popupParts(origin) {
       if (popup) {
         if (!popup.host.isConnected) doc.body.appendChild(popup.host); // a page that rebuilt <body>
         return popup;
       }
       var host = make("rendezvous-popup", "rdv-popup-host");
       var shadow = host.attachShadow({ mode: "open" });
-      addStyles(shadow);
+      addStyles(shadow, origin);
       var dialog = make("dialog", "rdv-popup");
       dialog.setAttribute("aria-label", "Book a meeting");
       // the card is an .rdv-root: the palette and the dark theme come with it
@@ -736,7 +783,7 @@
       };
       var theme = overrides.theme || (source && source.getAttribute("data-theme")) || "";
       var key = JSON.stringify([target.href, settings.prefill, settings.utm, theme]);
-      var p = popupParts();
+      var p = popupParts(target.origin);
       if (!p.state || p.key !== key || p.state.fallback) {
         if (p.state) p.state.retired = true;
         p.body.textContent = "";
@@ -831,8 +878,12 @@
     // A pointer over a trigger (or the focus on it) starts the stylesheet and the runtime.
     function warm(event) {
       if (popup && runtime) return;
-      if (!triggerOf(event) || !doc.body || !evalAllowed()) return;
-      popupParts();
+      var trigger = triggerOf(event);
+      if (!trigger || !doc.body || !evalAllowed()) return;
+      var target = parseSrc(trigger.getAttribute("data-rendezvous-popup"), doc.baseURI);
+      if (!target) return;
+      popupParts(target.origin);
+      appAt(target.origin);
       loadRuntime().catch(function () {});
     }
     doc.addEventListener("pointerover", warm, { passive: true });
@@ -853,10 +904,11 @@
 
     function badge(script) {
       var url = script && script.getAttribute("data-rendezvous-badge");
-      if (!url || !parseSrc(url, doc.baseURI)) return null;
+      var target = url && parseSrc(url, doc.baseURI);
+      if (!target) return null;
       var host = make("rendezvous-badge", "rdv-badge-host");
       var shadow = host.attachShadow({ mode: "open" });
-      var css = addStyles(shadow);
+      var css = addStyles(shadow, target.origin);
       var button = make("button", "rdv-badge");
       button.type = "button";
       button.textContent = script.getAttribute("data-badge-text") || "Book a meeting";
@@ -940,6 +992,7 @@
 
   return {
     parseSrc: parseSrc,
+    assetUrls: assetUrls,
     prefillFrom: prefillFrom,
     utmFrom: utmFrom,
     withPrefill: withPrefill,

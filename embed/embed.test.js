@@ -29,6 +29,23 @@ test("anything that is not a meetings URL is refused", () => {
   }
 });
 
+test("the built files' paths are taken at the app's origin, that of the data-src", () => {
+  const origin = loader.parseSrc("https://book.example/meetings/alice/demo").origin;
+  const urls = loader.assetUrls(
+    { brython_js: "/widget/static/build/brython.1a2b.js", widget_css: "/widget/static/build/widget.3c.css" },
+    origin,
+  );
+  assert.deepEqual(urls, {
+    brython_js: "https://book.example/widget/static/build/brython.1a2b.js",
+    widget_css: "https://book.example/widget/static/build/widget.3c.css",
+  });
+  // an address that is already whole (a server giving URLs) is kept as it is
+  assert.equal(
+    loader.assetUrls({ widget_js: "https://cdn.example/w.js" }, origin).widget_js,
+    "https://cdn.example/w.js",
+  );
+});
+
 test("prefill prefers data attributes, then the page's URL parameters", () => {
   const prefill = loader.prefillFrom(
     { firstName: "Ada", email: "" },

@@ -5,8 +5,16 @@
 ``brython`` package's runtime, in two pieces when it is stripped: see :func:`_runtime_pieces`),
 ``widget.<hash>.js`` (the widget's modules compiled to JavaScript, see :class:`BrythonCompile`,
 in Brython's virtual file system), ``widget.<hash>.css``, a ``.gz`` and a ``.br`` (brotli)
-beside each, and ``manifest.json`` naming them. Hashed names never change content, so they are
-served with a year-long cache.
+beside each, ``manifest.json`` naming them and ``sources.json``, the digest of what they were
+made from (:mod:`server.bundle`). Hashed names never change content, so they are served with a
+year-long cache.
+
+An installed wheel carries that build, made where the wheel was built (``setup.py`` refuses to
+package a stale or uncompiled one). ``rendezvous serve`` puts it in the instance folder
+(``<instance>/widget-build/``) as it is, without node; only when the installed sources differ
+from what it was made of does it build again there. Nothing is ever written into the
+installed package: :func:`ensure_built` and :func:`active_build` (which build a request is
+answered from).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import json
 import logging
 import shutil
 import subprocess
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +40,27 @@ from server.brython_runtime import (
     split_runtime,
     without_builtin_docs,
 )
+from server.bundle import STAMP, bundled, installed, read_stamp, sources_digest
 
-__all__ = ["BUILD", "STATIC", "build_assets", "ensure_built", "load_manifest"]
+__all__ = [
+    "BUILD",
+    "STATIC",
+    "active_build",
+    "build_assets",
+    "ensure_built",
+    "instance_build",
+    "load_manifest",
+]
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
-STATIC = ROOT / "widget" / "static"
+STATIC = bundled("widget", "static")
+#: the checkout's build, or the installed wheel's prebuilt one (read-only)
 BUILD = STATIC / "build"
-WIDGET_PACKAGE = ROOT / "widget" / "rendezvous_widget"
+WIDGET_PACKAGE = bundled("widget", "rendezvous_widget")
 MANIFEST = BUILD / "manifest.json"
+#: where an installed package builds its widget when its prebuilt files are out of date
+INSTANCE_BUILD = "widget-build"
 
 
 class BrythonPackage(Filter):
@@ -121,7 +141,7 @@ def _node() -> str | None:
 PACKAGE_CALL = "__BRYTHON__.loadBrythonPackage("
 #: the widget's modules in a second file, asked for once the calendar is up (``app.LATER``)
 LATER = ("form", "confirm", "manage", "request")
-COMPILER = ROOT / "widget" / "compile.js"
+COMPILER = bundled("widget", "compile.js")
 
 
 def _compile(modules: dict[str, list[Any]]) -> dict[str, dict[str, Any]] | None:
@@ -174,8 +194,10 @@ def _brython_js() -> Path:
     return Path(brython.__file__).with_name("data") / "brython.js"
 
 
-def _environment() -> Environment:
-    env = Environment(directory=str(STATIC), url="/widget/static", cache=False, manifest=False)
+def _environment(build: Path) -> Environment:
+    """The bundles, from the sources of this layout (:func:`server.bundle.bundled`), written
+    into ``build``; each is served as ``/widget/static/build/<name>``."""
+    env = Environment(directory=str(build), url="/widget/static/build", cache=False, manifest=False)
     env.versions = "hash"
     env.url_expire = False
     env.auto_build = False
@@ -183,38 +205,54 @@ def _environment() -> Environment:
     first = [str(p) for p in sources if p.stem not in LATER]
     later = [str(p) for p in sources if p.stem in LATER]
     filters = (BrythonPackage, BrythonCompile)
-    env.register("widget_js", Bundle(*first, filters=filters, output="build/widget.%(version)s.js"))
+    env.register("widget_js", Bundle(*first, filters=filters, output="widget.%(version)s.js"))
     env.register(
-        "widget_later_js",
-        Bundle(*later, filters=filters, output="build/widget-later.%(version)s.js"),
+        "widget_later_js", Bundle(*later, filters=filters, output="widget-later.%(version)s.js")
     )
-    env.register("widget_css", Bundle("widget.css", output="build/widget.%(version)s.css"))
+    env.register("widget_css", Bundle(str(STATIC / "widget.css"), output="widget.%(version)s.css"))
     env.register(
         "brython_js",
-        Bundle(str(_brython_js()), filters=BrythonRuntime, output="build/brython.%(version)s.js"),
+        Bundle(str(_brython_js()), filters=BrythonRuntime, output="brython.%(version)s.js"),
     )
     return env
 
 
-def build_assets() -> dict[str, str]:
-    """Build every bundle, gzip it, and write the manifest; returns the manifest."""
-    if BUILD.exists():
-        shutil.rmtree(BUILD)
-    BUILD.mkdir(parents=True)
-    env = _environment()
+def build_assets(build: Path | None = None) -> dict[str, str]:
+    """Build every bundle into ``build``, gzip it, and write the manifest and the stamp;
+    returns the manifest (``{name: "build/<file>"}``).
+
+    ``build`` defaults to the checkout's ``widget/static/build/``; an installed package must
+    name a folder of its instance (:func:`instance_build`): it never writes into itself.
+    """
+    if build is None:
+        if installed():
+            raise ValueError("an installed package builds its widget into the instance folder")
+        build = BUILD
+    digest = sources_digest()
+    if build.exists():
+        shutil.rmtree(build)
+    build.mkdir(parents=True)
+    env = _environment(build)
     manifest: dict[str, str] = {}
     for name in ("brython_js", "widget_js", "widget_later_js", "widget_css"):
         bundle = env[name]
         bundle.build(force=True)
-        relative = bundle.resolve_output(env)
-        output = STATIC / relative
+        output = build / bundle.resolve_output(env)
         if name == "brython_js" and _node():
             manifest.update(_runtime_pieces(output))
             continue
         _compress(output)
         manifest[name] = f"build/{output.name}"
-    MANIFEST.write_text(json.dumps(manifest, indent=2))
+    (build / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    stamp = {"digest": digest, "compiled": _node() is not None, "brython": _brython_version()}
+    (build / STAMP).write_text(json.dumps(stamp, indent=2))
     return manifest
+
+
+def _brython_version() -> str:
+    from importlib.metadata import version
+
+    return version("brython")
 
 
 #: scripts the stripped runtime ships as (``brython_js``, ``brython_2_js``, …): between them
@@ -243,12 +281,66 @@ def _compress(output: Path) -> None:
     Path(f"{output}.br").write_bytes(brotli.compress(raw, quality=11))
 
 
-def load_manifest() -> dict[str, str] | None:
+def load_manifest(build: Path = BUILD) -> dict[str, str] | None:
     """The built files' names, or ``None`` when ``build-assets`` has not run."""
     try:
-        return json.loads(MANIFEST.read_text())
+        return json.loads((build / "manifest.json").read_text())
     except FileNotFoundError:
         return None
+
+
+def instance_build(instance_path: str | Path) -> Path:
+    """The folder an installed package builds its widget into: ``<instance>/widget-build``."""
+    return Path(instance_path) / INSTANCE_BUILD
+
+
+@cache
+def _installed_digest() -> str:
+    """The installed sources' digest: they don't change while the process runs."""
+    return sources_digest()
+
+
+def _current(build: Path) -> bool:
+    stamp = read_stamp(build)
+    return stamp is not None and stamp.get("digest") == _installed_digest()
+
+
+@cache
+def _prebuilt_current() -> bool:
+    current = _current(BUILD)
+    if not current:
+        log.warning(
+            "the installed widget's prebuilt files don't match its sources, and the instance "
+            "folder has no build of them: run `rendezvous build-assets` (serving the prebuilt)"
+        )
+    return current
+
+
+def _copy_build(source: Path, build: Path) -> None:
+    """The package's prebuilt files into the instance folder, whole or not at all: copied
+    beside it, then renamed into place (SPEC §12: built files live in the instance folder)."""
+    partial = build.with_name(f"{build.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(source, partial)
+    shutil.rmtree(build, ignore_errors=True)
+    partial.rename(build)
+
+
+def active_build(instance_path: str | Path) -> Path:
+    """The folder the widget's files are served from.
+
+    In a checkout, ``widget/static/build/`` (as ``build-assets`` left it). Installed, the
+    instance's build (which ``serve`` copies from the package, or rebuilds when the installed
+    sources changed) when it matches the installed sources; else, for a server started
+    without ``serve``, the package's prebuilt one, read as it is (still a whole widget).
+    """
+    if not installed():
+        return BUILD
+    own = instance_build(instance_path)
+    if _current(own):
+        return own
+    _prebuilt_current()  # (says once when even that one is out of date)
+    return BUILD
 
 
 def _sources() -> list[Path]:
@@ -263,19 +355,36 @@ def _sources() -> list[Path]:
     ]
 
 
-def ensure_built() -> dict[str, str]:
-    """Build when the manifest is missing or older than a source; safe across processes.
+def ensure_built(instance_path: str | Path | None = None) -> dict[str, str]:
+    """Build when the build is missing or older than a source; safe across processes.
 
     Test workers and several server processes may call this at once: a file lock lets one
-    build while the others wait, then read its manifest.
+    build while the others wait, then read its manifest. In a checkout the build is
+    ``widget/static/build/``; an installed package (``instance_path`` required) keeps its
+    prebuilt files while they match its sources, else builds into the instance folder.
     """
     import fcntl
 
+    if installed():
+        if instance_path is None:
+            raise ValueError("an installed package builds its widget into the instance folder")
+        build = instance_build(instance_path)
+        build.parent.mkdir(parents=True, exist_ok=True)
+        with open(build.with_name(f"{build.name}.lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            manifest = load_manifest(build)
+            if manifest is not None and _current(build):
+                return manifest
+            if _current(BUILD):  # the wheel's own build: copied, no node needed
+                _copy_build(BUILD, build)
+                return load_manifest(build) or {}
+            log.warning("the installed widget's sources changed: building it into %s", build)
+            return build_assets(build)
     BUILD.parent.mkdir(parents=True, exist_ok=True)
     with open(BUILD.parent / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         manifest = load_manifest()
-        if manifest is not None:
+        if manifest is not None and read_stamp(BUILD) is not None:
             built = MANIFEST.stat().st_mtime
             if all(p.stat().st_mtime <= built for p in _sources()):
                 return manifest

@@ -186,7 +186,9 @@ def _write_sample_host_page(base: str, slug: str) -> str:
     """A page like a customer's, with the embed snippet in it, to open in a browser."""
     from pathlib import Path
 
-    template = Path(__file__).resolve().parent.parent / "snippets" / "examples" / "plain.html"
+    from server.bundle import bundled
+
+    template = bundled("snippets", "examples", "plain.html")
     page = Path(current_app.instance_path) / "sample-host-page.html"
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text(template.read_text().replace("{{APP}}", base).replace("{{SLUG}}", slug))
@@ -204,6 +206,7 @@ def serve(bind: str, workers: int) -> None:
     of the instance, emptied at each start (prometheus_client's multiprocess mode).
     """
     app = _create_app()  # a bad setting stops here, with its message, before any worker
+    _ensure_widget(app.instance_path)
     metrics = os.path.join(app.instance_path, "metrics")
     shutil.rmtree(metrics, ignore_errors=True)
     os.makedirs(metrics, exist_ok=True)
@@ -226,13 +229,28 @@ def serve(bind: str, workers: int) -> None:
     )
 
 
+def _ensure_widget(instance_path: str) -> None:
+    """An installed package puts its widget's files in the instance folder before the
+    workers start: the wheel's own build, or a new one when its sources changed (a checkout
+    builds with ``make assets``)."""
+    from server.bundle import installed
+
+    if installed():
+        from server.assets import ensure_built
+
+        ensure_built(instance_path)
+
+
 @main.command("build-assets")
 def build_assets_command() -> None:
-    """Build the widget's hashed, gzipped files into widget/static/build/."""
-    from server.assets import build_assets
+    """Build the widget's hashed, compressed files: into widget/static/build/ of a checkout,
+    into the instance folder's widget-build/ for an installed package."""
+    from server.assets import BUILD, build_assets, instance_build
+    from server.bundle import installed
 
-    for name, path in build_assets().items():
-        click.echo(f"{name}: widget/static/{path}")
+    build = instance_build(_create_app().instance_path) if installed() else BUILD
+    for name, path in build_assets(build).items():
+        click.echo(f"{name}: {build / path.removeprefix('build/')}")
 
 
 def _sync_calendars() -> int:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import importlib
 import sys
 import types
-from pathlib import Path
+
+from server.bundle import bundled
 
 __all__ = ["widget_module"]
 
-PACKAGE = Path(__file__).resolve().parent.parent / "widget" / "rendezvous_widget"
+#: the checkout's widget/rendezvous_widget, or the installed wheel's copy of it
+PACKAGE = bundled("widget", "rendezvous_widget")
 NAME = "rendezvous_widget"
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import brotli
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
 
-from server.assets import BUILD, load_manifest
+from server.assets import BUILD, active_build, load_manifest
+from server.bundle import bundled
 from server.db import get_session
 from server.errors import NotFound
 from server.links.services import get_public_link
@@ -25,7 +26,7 @@ __all__ = ["CSP", "bp"]
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
-LOADER = Path(__file__).resolve().parents[2] / "embed" / "embed.js"
+LOADER = bundled("embed", "embed.js")
 ASSETS_PLACEHOLDER = "/*__RENDEZVOUS_ASSETS__*/null"
 YEAR = 365 * 24 * 3600
 
@@ -99,23 +100,32 @@ def _encoding() -> str | None:
 
 @cache
 def _loader_source(mtime: float, manifest: str) -> dict[str | None, bytes]:
-    """The loader with the built files' addresses, in each encoding, made once per build."""
+    """The loader with the built files' paths, in each encoding, made once per build."""
     body = LOADER.read_text().replace(ASSETS_PLACEHOLDER, manifest, 1).encode()
     return {None: body, "gzip": gzip.compress(body, 9), "br": brotli.compress(body, quality=11)}
 
 
+def _built_paths() -> dict[str, str]:
+    """``{name: "/widget/static/build/<hashed file>"}``: paths, not URLs; the loader puts
+    them at the origin of the widget's ``data-src``, where the app is.
+
+    :raise 503: the widget is not built.
+    """
+    manifest = load_manifest(active_build(current_app.instance_path))
+    if manifest is None:
+        abort(503, "The widget is not built; run 'rendezvous build-assets'.")
+    return {name: f"/widget/static/{path}" for name, path in manifest.items()}
+
+
 @bp.get("/embed/v1/embed.js")
 def embed_loader() -> Response:
-    """The loader the snippet loads, with the built files' addresses written in.
+    """The loader the snippet loads, with the built files' paths written in (so it asks
+    for nothing more before it downloads them).
 
     Its URL is fixed, so it is cached for five minutes only; the files it names are hashed.
     """
-    manifest = load_manifest()
-    if manifest is None:
-        abort(503, "The widget is not built; run 'rendezvous build-assets'.")
-    base = current_app.config["RENDEZVOUS_BASE_URL"]
-    urls = {name: f"{base}/widget/static/{path}" for name, path in manifest.items()}
-    bodies = _loader_source(LOADER.stat().st_mtime, json.dumps(urls, sort_keys=True))
+    paths = json.dumps(_built_paths(), sort_keys=True)
+    bodies = _loader_source(LOADER.stat().st_mtime, paths)
     encoding = _encoding()
     response = Response(bodies[encoding], mimetype="text/javascript")
     if encoding:
@@ -126,11 +136,30 @@ def embed_loader() -> Response:
     return response
 
 
+@bp.get("/embed/v1/assets.json")
+def embed_assets() -> Response:
+    """The built files' paths, for the loader from npm (``embed/``), which the server did not
+    serve, so has none written in: it asks for them once per page, from the app's origin."""
+    response = current_app.json.response(_built_paths())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.get("/widget/static/build/<name>")
 def built_file(name: str) -> Response:
-    """A content-hashed build output: cached for a year, sent gzipped when accepted."""
-    path = (BUILD / name).resolve()
-    if path.parent != BUILD.resolve() or not path.is_file() or name.endswith((".gz", ".br")):
+    """A content-hashed build output: cached for a year, sent gzipped when accepted.
+
+    From the build in use, or else the installed package's own: a name says its content, so
+    a loader cached before a rebuild still gets the files it names.
+    """
+    if name.endswith((".gz", ".br")):
+        abort(404)
+    for build in dict.fromkeys((active_build(current_app.instance_path), BUILD)):
+        path = (build / name).resolve()
+        if path.parent == build.resolve() and path.is_file():
+            break
+    else:
         abort(404)
     mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
     encoding = _encoding()
