@@ -85,6 +85,8 @@ def init_app(app: Flask) -> None:
     from server.feeds.blueprint import blp as feeds_blp
     from server.links.blueprint import blp as links_blp
     from server.public.blueprint import blp as public_blp
+    from server.webhooks.blueprint import blp as webhooks_blp
+    from server.webhooks.payloads import install as install_webhook_payloads
 
     for blueprint in (
         public_blp,
@@ -94,5 +96,7 @@ def init_app(app: Flask) -> None:
         contacts_blp,
         calendars_blp,
         feeds_blp,
+        webhooks_blp,
     ):
         api.register_blueprint(blueprint)
+    install_webhook_payloads()  # each event's data: the host API's view of it

@@ -270,6 +270,15 @@ def _write_calendars() -> int:
         return run_calendar_jobs(session, utcnow())
 
 
+def _deliver_webhooks(stop: threading.Event | None = None) -> tuple[int, int, int]:
+    """One pass over the due webhook deliveries (SPEC §10), in a session of its own:
+    how many were delivered, will be retried, failed for good."""
+    from server.webhooks.delivery import run_pass
+
+    report = run_pass(stop)
+    return report.delivered, report.retried, report.failed
+
+
 @main.command("worker")
 @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
 @click.option(
@@ -283,7 +292,8 @@ def _write_calendars() -> int:
 def worker(once: bool, interval: float) -> None:
     """Send the outbox's emails when due: over SMTP (RENDEZVOUS_SMTP_URL), or as .eml files
     under RENDEZVOUS_MAIL_DIR; write the bookings' events to the hosts' calendars and sync
-    the calendars that are due. Several workers may run at once; SIGTERM stops one cleanly."""
+    the calendars that are due; POST the webhooks' deliveries. Several workers may run at
+    once; SIGTERM stops one cleanly."""
     from server.notifications.worker import Worker
 
     try:
@@ -296,10 +306,12 @@ def worker(once: bool, interval: float) -> None:
         report = runner.drain()
         written = _write_calendars()
         synced = _sync_calendars()
+        delivered, retrying, undeliverable = _deliver_webhooks()
         click.echo(
             f"Sent {report.sent}, retrying {report.retried}, failed {report.failed}, "
             f"dropped {report.dropped} ({target}); {synced} calendar(s) synced; "
-            f"{written} calendar event(s) written or retried."
+            f"{written} calendar event(s) written or retried; webhooks: {delivered} "
+            f"delivered, {retrying} retrying, {undeliverable} failed."
         )
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(levelname)s %(message)s")
@@ -307,4 +319,8 @@ def worker(once: bool, interval: float) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     click.echo(f"Worker: sending the outbox to {target} every {interval:g} s (SIGTERM stops).")
-    runner.run(stop, interval=interval, also=(_write_calendars, _sync_calendars))
+
+    def deliver_webhooks() -> object:
+        return _deliver_webhooks(stop)
+
+    runner.run(stop, interval=interval, also=(_write_calendars, _sync_calendars, deliver_webhooks))

@@ -24,6 +24,7 @@ from server.links.models import BookingLink, LinkDateOverride, LinkHost, LinkHou
 from server.meeting_requests.models import VisitorRequest
 from server.notifications.models import OutboxMessage
 from server.uploads.models import Upload
+from server.webhooks.models import Webhook, WebhookDelivery
 
 metadata = Base.metadata
 
@@ -53,5 +54,7 @@ __all__ = [
     "User",
     "UserSession",
     "VisitorRequest",
+    "Webhook",
+    "WebhookDelivery",
     "metadata",
 ]

@@ -38,7 +38,8 @@ PG_ADMIN_URL = os.environ.get(
     "RENDEZVOUS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 TABLES = (
-    "meeting_requests, outbox_messages, booking_changes, booking_hosts, bookings, link_hours, "
+    "webhook_deliveries, webhooks, meeting_requests, outbox_messages, booking_changes, "
+    "booking_hosts, bookings, link_hours, "
     "link_date_overrides, link_hosts, booking_links, api_tokens, contacts, uploads, "
     "custom_domains, invitations, users, accounts"
 )

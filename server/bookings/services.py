@@ -39,6 +39,7 @@ from server.links.models import BookingLink
 from server.operations.metrics import count_booking
 from server.pagination import Page, paginate
 from server.tokens import new_token, token_hash
+from server.webhooks.services import emit_booking
 
 __all__ = [
     "MAX_REASON_LENGTH",
@@ -219,6 +220,7 @@ def book(
             queue_calendar_write(session, booking, "put", now)  # C4: into the host's calendar
             if claim is not None:
                 claim.remember(session, booking, token, now)
+            emit_booking(session, booking, "booking.created", now)  # webhooks, same commit
     except IntegrityError as exc:  # the database's overlap guard caught what slipped through
         raise SlotUnavailable() from exc
     count_booking("created")
@@ -316,6 +318,7 @@ def cancel(
         session.flush()
         notices.cancelled(session, booking, now=now, change=change)
         queue_calendar_write(session, booking, "delete", now)
+        emit_booking(session, booking, "booking.cancelled", now)
     count_booking("cancelled")
     return booking
 
@@ -392,6 +395,7 @@ def reschedule(
                 change=change,
             )
             queue_calendar_write(session, booking, "put", now)  # moved, never a second copy
+            emit_booking(session, booking, "booking.rescheduled", now)
     except IntegrityError as exc:
         raise SlotUnavailable() from exc
     count_booking("rescheduled")

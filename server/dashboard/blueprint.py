@@ -19,6 +19,7 @@ from server.dashboard import (
     preferences,
     rendering,
     troubleshooter,
+    webhooks,
 )
 from server.errors import DATABASE_UNAVAILABLE, ApiError, handle_database_unavailable
 from server.limiter import refusal_message, retry_after_seconds
@@ -167,6 +168,19 @@ bp.add_url_rule(
 )
 bp.add_url_rule(
     "/account/domains/<int:domain_id>/delete", "domain_delete", account.domain_delete, methods=POST
+)
+
+# -- webhooks, for admins (SPEC §10): the list, adding, switching, testing, the log -----------
+bp.add_url_rule("/webhooks", "webhooks", webhooks.webhooks, methods=BOTH)
+bp.add_url_rule("/webhooks/<int:webhook_id>", "webhook", webhooks.webhook_deliveries, methods=GET)
+bp.add_url_rule(
+    "/webhooks/<int:webhook_id>/active", "webhook_active", webhooks.webhook_active, methods=POST
+)
+bp.add_url_rule(
+    "/webhooks/<int:webhook_id>/test", "webhook_test", webhooks.webhook_test, methods=POST
+)
+bp.add_url_rule(
+    "/webhooks/<int:webhook_id>/delete", "webhook_delete", webhooks.webhook_delete, methods=POST
 )
 
 # -- public files ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from server.links.models import BookingLink
 from server.meeting_requests import notices
 from server.meeting_requests.models import VisitorRequest
 from server.notifications.facts import Person
+from server.webhooks.services import emit_meeting_request
 
 __all__ = ["LinkMode", "RequestForm", "link_mode", "request_meeting"]
 
@@ -88,4 +89,5 @@ def request_meeting(session: Session, link: BookingLink, form: RequestForm) -> V
             contact_id=contact.id,
             now=now,
         )
+        emit_meeting_request(session, record, now)  # webhooks, same commit
     return record

@@ -62,13 +62,14 @@ def count_booking(event: str) -> None:
 
 class QueueCollector(Collector):
     """The durable queues as the database holds them now: what waits, since when, and what
-    failed for good (emails of the outbox, calendar write-backs); and the calendars that
-    fail to sync."""
+    failed for good (emails of the outbox, calendar write-backs, webhook deliveries); and the
+    calendars that fail to sync."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from server.calendars.models import CONNECTION_STATUSES, CalendarConnection, CalendarJob
         from server.db import get_session
         from server.notifications.models import OutboxMessage
+        from server.webhooks.models import WebhookDelivery
 
         session = get_session()
         now = utcnow()
@@ -90,6 +91,12 @@ class QueueCollector(Collector):
                 CalendarJob,
                 CalendarJob.status == "pending",
                 CalendarJob.status,
+            ),
+            (
+                "webhooks",
+                WebhookDelivery,
+                WebhookDelivery.status == "pending",
+                WebhookDelivery.status,
             ),
         )
         for name, model, pending, status in queues:
