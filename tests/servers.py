@@ -36,6 +36,7 @@ STOP_TIMEOUT = 10.0
 REQUEST_TIMEOUT = 60.0
 
 __all__ = [
+    "SEED_PASSWORD",
     "RaceResult",
     "Seeded",
     "ServerFailed",
@@ -45,6 +46,7 @@ __all__ = [
     "seed_host_and_link",
     "seed_host_and_links",
     "start_gunicorn",
+    "start_worker",
 ]
 
 
@@ -60,9 +62,17 @@ def free_port() -> int:
 
 
 def server_env(
-    db_url: str | None, instance_path: Path, base_url: str, *, rate_limit: bool = False
+    db_url: str | None,
+    instance_path: Path,
+    base_url: str,
+    *,
+    rate_limit: bool = False,
+    secret_key: str | None = None,
 ) -> dict[str, str]:
-    """The environment a deployment would set; ``db_url=None`` keeps the SQLite default."""
+    """The environment a deployment would set; ``db_url=None`` keeps the SQLite default.
+
+    ``secret_key`` is the deployment's shared key; without it, a PostgreSQL server gets its
+    instance folder's own (written there if missing)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RENDEZVOUS_")}
     env["RENDEZVOUS_INSTANCE_PATH"] = str(instance_path)
     env["RENDEZVOUS_RATELIMIT_ENABLED"] = "1" if rate_limit else "0"
@@ -70,7 +80,9 @@ def server_env(
     env["RENDEZVOUS_NOW"] = utcnow().isoformat()  # the process starts where the test's clock is
     if db_url is not None:
         env["RENDEZVOUS_DATABASE_URL"] = db_url
-        if db_url.startswith("postgresql"):  # a deployment gives it to every server (SPEC §12):
+        if secret_key is not None:
+            env["RENDEZVOUS_SECRET_KEY"] = secret_key
+        elif db_url.startswith("postgresql"):  # a deployment gives it to every server (SPEC §12):
             # here, the instance's own, so a test's in-process app and its servers agree
             env["RENDEZVOUS_SECRET_KEY"] = _instance_secret(instance_path)
     return env
@@ -121,7 +133,9 @@ def start_gunicorn(
     base_url = f"http://127.0.0.1:{port}"
     tmp_path = Path(tmp_path)
     tmp_path.mkdir(parents=True, exist_ok=True)
-    settings = server_env(db_url, tmp_path / "instance", base_url) | dict(env or {})
+    secret_key = (env or {}).get("RENDEZVOUS_SECRET_KEY")  # given: no key file is written
+    settings = server_env(db_url, tmp_path / "instance", base_url, secret_key=secret_key)
+    settings |= dict(env or {})
     if via_cli:
         argv = [str(BIN / "rendezvous"), "serve", "--bind", f"127.0.0.1:{port}"]
         argv += ["--workers", str(workers)]
@@ -146,6 +160,49 @@ def start_gunicorn(
                 )
             time.sleep(0.1)
         yield base_url
+    finally:
+        _stop(process)
+
+
+@contextmanager
+def start_worker(
+    db_url: str,
+    tmp_path: Path,
+    *,
+    base_url: str,
+    interval: float = 0.2,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Path]:
+    """Run ``rendezvous worker`` (the loop, not ``--once``) on ``db_url``, its instance folder
+    ``tmp_path/instance``; yields the file its stdout and stderr go to, once it has started.
+
+    ``env`` adds settings (``RENDEZVOUS_SMTP_URL``, the shared keys); ``base_url`` is what
+    its emails' links point at. SIGTERM stops it at the end, as a deployment would.
+    """
+    tmp_path = Path(tmp_path)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    secret_key = (env or {}).get("RENDEZVOUS_SECRET_KEY")
+    settings = server_env(db_url, tmp_path / "instance", base_url, secret_key=secret_key)
+    settings |= dict(env or {})
+    argv = [str(BIN / "rendezvous"), "worker", "--interval", str(interval)]
+    log = tmp_path / f"worker-{time.monotonic_ns()}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=settings, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while "worker started" not in log.read_text(errors="replace"):
+            exited = process.poll() is not None
+            if exited or time.monotonic() > deadline:
+                _stop(process)
+                why = "exited" if exited else f"timed out after {STARTUP_TIMEOUT:.0f} s"
+                raise ServerFailed(
+                    f"rendezvous worker {why} before starting (exit {process.returncode}); "
+                    "output:\n" + log.read_text(errors="replace")[-6000:]
+                )
+            time.sleep(0.1)
+        yield log
     finally:
         _stop(process)
 
@@ -199,6 +256,8 @@ class Seeded:
 
 
 _seed_counter = itertools.count(1)
+#: the password of every host :func:`seed_host_and_links` makes
+SEED_PASSWORD = "correct horse battery"
 
 LINK_DEFAULTS: dict[str, Any] = {
     "durations": [30],
@@ -232,7 +291,7 @@ def seed_host_and_links(
         )
         try:
             n = next(_seed_counter)
-            email, password = f"racer{n}-{os.getpid()}@example.com", "correct horse battery"
+            email, password = f"racer{n}-{os.getpid()}@example.com", SEED_PASSWORD
             with app.app_context():
                 session = get_session()
                 user = sign_up(
