@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test bench lint db demo assets postgres redis chromium node clean
+.PHONY: run test bench lint db demo assets postgres redis chromium node wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,8 +74,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
+## Debian's wrk, the load generator of the GET slots benchmark (bench_slots_load.py)
+wrk:
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	@command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk"; exit 1; }
+
 ## make bench: one JSON line per figure (name, median, unit).
-bench: $(VENV)/.installed-test postgres redis chromium node assets
+bench: $(VENV)/.installed-test postgres redis chromium node assets wrk
 	@for script in tests/benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 lint: $(VENV)/.installed-test

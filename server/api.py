@@ -80,6 +80,7 @@ def init_app(app: Flask) -> None:
 
     from server.accounts.blueprint import blp as accounts_blp
     from server.bookings.blueprint import blp as bookings_blp
+    from server.bookings.freshness import install as install_slots_versions
     from server.calendars.blueprint import blp as calendars_blp
     from server.contacts.blueprint import blp as contacts_blp
     from server.feeds.blueprint import blp as feeds_blp
@@ -100,3 +101,4 @@ def init_app(app: Flask) -> None:
     ):
         api.register_blueprint(blueprint)
     install_webhook_payloads()  # each event's data: the host API's view of it
+    install_slots_versions()  # every flush renews what cached slots were computed from

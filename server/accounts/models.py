@@ -69,6 +69,9 @@ class User(AccountOwned, Base):
     meetings_prefix: Mapped[str] = mapped_column(String(64), unique=True)
     photo_url: Mapped[str | None] = mapped_column(String(2000))
     role: Mapped[str] = mapped_column(String(16), default="member", server_default="member")
+    #: renewed in the unit of work of every change to the time the host's bookings hold, so
+    #: each process's cached slots know at once (:mod:`server.bookings.freshness`)
+    slots_version: Mapped[str | None] = mapped_column(String(32))
 
     account: Mapped[Account] = relationship(back_populates="users")
 

@@ -67,6 +67,9 @@ class BookingLink(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: deleting a link archives it: its bookings and their history stay
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: renewed in the unit of work of every change to the link, its hours, date overrides
+    #: or hosts: each process's cached slots know at once (:mod:`server.bookings.freshness`)
+    slots_version: Mapped[str | None] = mapped_column(String(32))
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     hosts: Mapped[list[LinkHost]] = relationship(

@@ -21,6 +21,7 @@ from server.links.models import BookingLink
 from server.links.services import get_public_link
 from server.meeting_requests.models import VisitorRequest
 from server.meeting_requests.services import RequestForm, request_meeting
+from server.public import slots_cache
 from server.public.cors import refuse_foreign_origin
 from server.public.first_view import first_view as paint_first_view
 from server.public.schemas import (
@@ -68,6 +69,8 @@ limiter.limit(_public_limit)(blp)
 blp.before_request(check_public_read)
 # A5: a page on an origin the account hasn't allowed is refused before any view runs.
 blp.before_request(refuse_foreign_origin)
+# a GET slots whose kept answer still holds is answered here, after the checks above
+blp.before_request(slots_cache.cached_slots)
 blp.after_request(compress)
 
 
@@ -106,15 +109,24 @@ def slots(
     :raise 404: no link has this slug.
     :raise 422: unknown zone, a duration the link doesn't offer, end before start, over 10 weeks.
     """
-    return _slots_answer(_link(slug), start, end, duration, timezone)
+    link, now = _link(slug), utcnow()
+    answer = SlotsSchema().dump(_slots_answer(link, start, end, duration, timezone, now))
+    body = current_app.json.dumps(answer).encode()
+    slots_cache.keep(answer, body, link, now)  # for the next visitors asking the same
+    return current_app.response_class(body, mimetype="application/json")
 
 
 def _slots_answer(
-    link: BookingLink, start: date, end: date, duration: int | None, timezone: str | None
+    link: BookingLink,
+    start: date,
+    end: date,
+    duration: int | None,
+    timezone: str | None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     duration = link.duration_for(duration)
     timezone = timezone or link.timezone
-    now = utcnow()
+    now = now or utcnow()
     session = get_session()
     starts = offered_slots(session, link, duration, start, end, timezone, now)
     later = None if starts else next_start(session, link, duration, end, timezone, now)
