@@ -45,7 +45,7 @@ run: assets demo
 test: $(VENV)/.installed-test postgres redis chromium node assets
 	$(BIN)/ruff check .
 	npm test --silent
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15
 
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || \

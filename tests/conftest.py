@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from server import clock, create_app
 from server.migrate import upgrade
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.smtp import SmtpServer
 
 PG_ADMIN_URL = os.environ.get(
@@ -276,3 +277,17 @@ def smtp() -> Iterator[SmtpServer]:
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium per test process, for every test that drives one: Playwright's sync API
+    runs one event loop per thread, so a second ``sync_playwright()`` in the process fails."""
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium is missing: apt-get install chromium (make test does it)", False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -7,17 +7,18 @@ once, on SQLite (``BEGIN IMMEDIATE``) and on PostgreSQL (host rows ``FOR UPDATE`
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
-from tests.conftest import next_weekday
+from server.migrate import upgrade
+from tests.conftest import create_pg_database, next_weekday
 from tests.servers import (
     RaceResult,
     Seeded,
@@ -83,8 +84,20 @@ def _warm_up(served: Served) -> None:
     assert warm.statuses() == [201] * len(starts), warm.responses
 
 
-@pytest.fixture
-def served(db_url: str, tmp_path: Path) -> Iterator[Served]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def race_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database of each kind for the module's one deployment: every test here reads the
+    same race, and the others book days of their own, so they share it."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('race') / 'race.sqlite3'}"
+        upgrade(url)
+        return url
+    return create_pg_database(f"rendezvous_race_{os.getpid()}")
+
+
+@pytest.fixture(scope="module")
+def served(race_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    db_url, tmp_path = race_db, tmp_path_factory.mktemp("served")
     instance = tmp_path / "instance"
     host = seed_host_and_links(
         db_url,
@@ -99,7 +112,7 @@ def served(db_url: str, tmp_path: Path) -> Iterator[Served]:
         yield served
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def race(served: Served) -> Race:
     """48 visitors book the 10:00 slot of a Wednesday at least a week ahead, all at once."""
     offered = served.slots(served.main, next_weekday(2))

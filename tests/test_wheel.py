@@ -32,7 +32,6 @@ from typing import Any
 import pytest
 
 from server.assets import ensure_built
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.widget_steps import book, events, record_events, wait_ready
 from tests.servers import free_port, http_json
 
@@ -174,10 +173,8 @@ def _npm_page(booking_url: str) -> Iterator[str]:
 
 
 def test_the_installed_wheel_serves_and_books_from_an_empty_directory(
-    tmp_path: Path, now: datetime
+    tmp_path: Path, now: datetime, browser: Any
 ) -> None:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: apt-get install chromium (make test does it)", False)
     venv = _new_venv(tmp_path, _build_wheel(tmp_path))
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -203,13 +200,10 @@ def test_the_installed_wheel_serves_and_books_from_an_empty_directory(
     assert (empty / "instance" / "rendezvous.sqlite3").is_file()
     assert (empty / "instance" / "sample-host-page.html").is_file()  # from the wheel's snippets
 
-    from playwright.sync_api import sync_playwright
-
-    with _serving(venv, empty, env, port) as base_url, sync_playwright() as playwright:
+    with _serving(venv, empty, env, port) as base_url:
         status, kind, _ = _get(f"{base_url}/app/static/dashboard.css")
         assert (status, kind.split(";")[0]) == (200, "text/css")
 
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(locale="en-US", timezone_id="Europe/Paris")
         page = context.new_page()
         page.clock.install(time=now)
@@ -244,7 +238,7 @@ def test_the_installed_wheel_serves_and_books_from_an_empty_directory(
             wait_ready(other)
         assert f"{base_url}/embed/v1/assets.json" in asked
         assert [u for u in asked if u.startswith(f"{base_url}/widget/static/build/widget.")]
-        browser.close()
+        context.close()
         assert errors == []
 
         token = http_json(
