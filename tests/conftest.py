@@ -161,17 +161,23 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield url
 
 
-@pytest.fixture
-def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
+def make_test_app(db_url: str, instance: Path) -> Flask:
+    """An app as the tests run it, on ``db_url`` with its own instance folder: another
+    process of the same deployment when a test makes a second one."""
+    return create_app(
         {
             "TESTING": True,
             "RENDEZVOUS_DATABASE_URL": db_url,
-            "RENDEZVOUS_INSTANCE_PATH": str(tmp_path / "instance"),
+            "RENDEZVOUS_INSTANCE_PATH": str(instance),
             "RENDEZVOUS_BASE_URL": "http://rendezvous.test",
             "RENDEZVOUS_RATELIMIT_ENABLED": False,
         }
     )
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = make_test_app(db_url, tmp_path / "instance")
     yield app
     app.extensions["rendezvous.db"].kw["bind"].dispose()
 

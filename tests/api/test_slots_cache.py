@@ -17,11 +17,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event
 
-from server import clock, create_app
+from server import clock
 from tests.api.test_public_bookings import book
 from tests.calendars import conftest as calendar_fixtures
 from tests.calendars import test_ics_feeds as feeds
-from tests.conftest import next_weekday
+from tests.conftest import make_test_app, next_weekday
 
 pytestmark = pytest.mark.db
 
@@ -46,15 +46,7 @@ def _slots(client, link, **kwargs) -> list[str]:
 
 @pytest.fixture
 def other_app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "RENDEZVOUS_DATABASE_URL": db_url,
-            "RENDEZVOUS_INSTANCE_PATH": str(tmp_path / "other"),
-            "RENDEZVOUS_BASE_URL": "http://rendezvous.test",
-            "RENDEZVOUS_RATELIMIT_ENABLED": False,
-        }
-    )
+    app = make_test_app(db_url, tmp_path / "other")
     yield app
     app.extensions["rendezvous.db"].kw["bind"].dispose()
 
